@@ -1,0 +1,1 @@
+"""The ``ebm`` command line (``python -m ebm_core`` works too)."""

@@ -1,0 +1,62 @@
+"""The :class:`Loss` contract.
+
+Sign convention (stated once, used by every loss): a loss is *minimised* by training, and
+when training succeeds the energy of data goes **down** relative to everything else.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import torch
+from torch import nn
+
+from .energy import Energy
+
+
+class Loss(nn.Module, metaclass=abc.ABCMeta):
+    """Base class of training losses: ``forward(data) -> scalar``.
+
+    The loss owns its energy (``self.energy``), so ``loss.parameters()`` includes the
+    energy's parameters and ``loss.state_dict()`` checkpoints both (plus any buffers the loss
+    keeps, such as a replay buffer). What a loss sampled or measured along the way is
+    recorded with :meth:`record` and read back from :attr:`last` (detached tensors), for
+    logging.
+
+    Example::
+
+        import torch
+        import ebm_core
+
+        class MeanEnergy(ebm_core.Loss):
+            "Pushes the energy of data down (not a useful loss alone)."
+            def forward(self, data):
+                e = self.energy(data)
+                self.record(energy_data=e.mean())
+                return e.mean()
+
+        loss = MeanEnergy(ebm_core.energy("gaussian", dim=2))
+        value = loss(torch.zeros(3, 2))
+        assert value.ndim == 0 and "energy_data" in loss.last
+    """
+
+    def __init__(self, energy: Energy) -> None:
+        super().__init__()
+        if not isinstance(energy, nn.Module):
+            raise TypeError(
+                f"energy must be an ebm_core.Energy (an nn.Module), got {type(energy).__name__}; "
+                "build one with ebm_core.energy(name, ...) or wrap a network with "
+                "ebm_core.energy('neural', module=net)"
+            )
+        self.energy = energy
+        self.last: dict[str, Any] = {}
+
+    @abc.abstractmethod
+    def forward(self, data: torch.Tensor) -> torch.Tensor:
+        """The scalar loss on a batch of data."""
+
+    def record(self, **values: Any) -> None:
+        """Keep ``values`` (tensors are detached) in :attr:`last` for logging."""
+        for key, value in values.items():
+            self.last[key] = value.detach() if isinstance(value, torch.Tensor) else value

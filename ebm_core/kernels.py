@@ -1,0 +1,125 @@
+"""The contract between samplers and fused kernels (the fast path).
+
+A kernel plugin (ebm-cuda is one) registers, through ``ebm_register_kernels``, objects that
+can run a *whole chain* of a known sampler on a known energy, or the *Langevin update* for
+any energy. ebm-core never imports a kernel package: the sampler loop asks the registry for a
+kernel matching ``(sampler.kernel_key, energy.kernel_key, device type)`` and, when one
+accepts the request, hands it the chain.
+
+Keys and parameters
+-------------------
+A sampler or energy takes part only if *its own class* declares ``kernel_key`` (a subclass
+that changes the math does not inherit the fast path) and ``kernel_params()`` returns a
+mapping. The parameter names are part of this contract:
+
+================  ==============================================================
+energy key        ``energy_params``
+================  ==============================================================
+``gaussian``      ``mean`` (d,); ``precision`` (d, d) or ``precision_diag`` (d,)
+                  — E(x) = ½ (x−μ)ᵀ P (x−μ)
+``double_well``   ``barrier_height`` h, ``b`` — E(x) = h Σᵢ (xᵢ² − b²)²
+``rosenbrock``    ``a``, ``b`` — E(x) = Σᵢ b (xᵢ₊₁ − xᵢ²)² + (a − xᵢ)²
+``harmonic``      ``k``, ``center`` (d,) — E(x) = ½ k ‖x − c‖²
+================  ==============================================================
+
+================  ==============================================================
+sampler key       ``sampler_params``
+================  ==============================================================
+``langevin``      ``step_size`` h, ``noise_scale`` σ, ``clamp`` (float or None)
+                  — x ← clamp(x − h ∇E(x) + σ √(2h) ξ)
+``mala``          ``step_size`` h — Langevin proposal + Metropolis–Hastings test
+``hmc``           ``step_size`` ε, ``n_leapfrog`` L, ``inv_mass`` (d,) diagonal M⁻¹
+================  ==============================================================
+
+Tensors in the parameter mappings are on the chain's device, in the chain's dtype.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from typing import Mapping, Union
+
+import torch
+
+ParamValue = Union[float, int, None, torch.Tensor]
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainRequest:
+    """Run ``n_steps`` steps of ``sampler`` on ``energy`` for every row of ``x0``.
+
+    ``x0`` is contiguous, shape (chains, d), float32 or float64. The first ``burn_in`` steps
+    are discarded; afterwards every ``thin``-th state is recorded when
+    ``record_trajectory`` is true (``(n_steps − burn_in) // thin`` states per chain).
+    ``seed`` keys the kernel's counter-based RNG: the same request gives the same output.
+    """
+
+    sampler: str
+    sampler_params: Mapping[str, ParamValue]
+    energy: str
+    energy_params: Mapping[str, ParamValue]
+    x0: torch.Tensor
+    n_steps: int
+    burn_in: int
+    thin: int
+    seed: int
+    record_trajectory: bool
+
+    @property
+    def n_kept(self) -> int:
+        """Number of recorded states per chain."""
+        return (self.n_steps - self.burn_in) // self.thin
+
+
+@dataclasses.dataclass
+class ChainResult:
+    """What a chain kernel returns.
+
+    ``n_accepted`` (chains,) counts accepted proposals after burn-in (for ``langevin`` every
+    step counts as accepted); ``n_grad_evals`` is the total over all chains and steps.
+    """
+
+    samples: torch.Tensor
+    energy: torch.Tensor
+    n_accepted: torch.Tensor
+    n_grad_evals: int
+    trajectory: torch.Tensor | None = None
+
+
+class ChainKernel(abc.ABC):
+    """Runs whole chains of one (sampler, energy, device) combination."""
+
+    @abc.abstractmethod
+    def unsupported_reason(self, request: ChainRequest) -> str | None:
+        """``None`` if this kernel can run ``request``, else a short reason it cannot."""
+
+    @abc.abstractmethod
+    def run(self, request: ChainRequest) -> ChainResult:
+        """Run the chains. Only called after ``unsupported_reason`` returned ``None``."""
+
+
+class LangevinUpdateKernel(abc.ABC):
+    """Fused Langevin update for any energy (registered with ``energy="*"``).
+
+    ``x ← clamp(x − h·g + σ·√(2h)·ξ)`` in place, with ξ ~ N(0, I) drawn in the kernel from
+    the counter-based RNG keyed by ``seed`` and countered by (chain, ``step``, element).
+    """
+
+    @abc.abstractmethod
+    def unsupported_reason(self, x: torch.Tensor, grad: torch.Tensor) -> str | None:
+        """``None`` if the update can run on these tensors, else a reason."""
+
+    @abc.abstractmethod
+    def update_(
+        self,
+        x: torch.Tensor,
+        grad: torch.Tensor,
+        *,
+        step_size: float,
+        noise_scale: float,
+        seed: int,
+        step: int,
+        clamp: float | None = None,
+    ) -> None:
+        """Apply one update to ``x`` in place."""
