@@ -32,6 +32,22 @@ sampler key       ``sampler_params``
 ================  ==============================================================
 
 Tensors in the parameter mappings are on the chain's device, in the chain's dtype.
+
+Step semantics (the torch path and every kernel implement exactly these)
+-------------------------------------------------------------------------
+With g(x) = ∇E(x) and ξ ~ N(0, I) fresh each step:
+
+* ``langevin``: x ← x − h g(x) + σ √(2h) ξ, then clamp each element to [−clamp, clamp] if set.
+* ``mala``: y = x − h g(x) + √(2h) ξ; with log q(a | b) = −‖a − b + h g(b)‖² / (4h), accept y
+  with probability min(1, exp(E(x) − E(y) + log q(x | y) − log q(y | x))). A non-finite E(y)
+  is a rejection.
+* ``hmc``: p ~ N(0, M) with M = diag(1 / inv_mass); L leapfrog steps
+  p ← p − ε/2 g(x); x ← x + ε M⁻¹ p; p ← p − ε/2 g(x) (gradients reused between steps);
+  H(x, p) = E(x) + ½ pᵀ M⁻¹ p; accept with probability min(1, exp(H₀ − H₁)); a non-finite
+  H₁ is a rejection.
+
+Gradient evaluations per chain: 1 at x0, then 1 per ``langevin``/``mala`` step and L per
+``hmc`` step (the gradient at the current state is carried, not recomputed).
 """
 
 from __future__ import annotations
@@ -76,14 +92,18 @@ class ChainRequest:
 class ChainResult:
     """What a chain kernel returns.
 
-    ``n_accepted`` (chains,) counts accepted proposals after burn-in (for ``langevin`` every
-    step counts as accepted); ``n_grad_evals`` is the total over all chains and steps.
+    ``n_accepted`` (chains,) int64 counts accepted proposals after burn-in (for ``langevin``
+    every step counts as accepted); ``n_grad_evals`` is the number of gradient evaluations
+    per chain, the one at ``x0`` included (every chain does the same number).
+    ``divergent`` (chains,) bool flags chains whose state or energy became non-finite
+    (MALA/HMC reject non-finite proposals, so only ``langevin`` chains can diverge).
     """
 
     samples: torch.Tensor
     energy: torch.Tensor
     n_accepted: torch.Tensor
     n_grad_evals: int
+    divergent: torch.Tensor
     trajectory: torch.Tensor | None = None
 
 

@@ -1,0 +1,66 @@
+"""The Ackley energy (the Ackley test function read as an energy)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._analytic import AnalyticEnergy
+from ._params import check_dim, check_scalar
+
+
+class Ackley(AnalyticEnergy):
+    """Ackley's function as an energy.
+
+    ``E(x) = −a exp(−b r) − exp(m) + a + e`` with ``r = √(‖x‖²/d)`` and
+    ``m = (1/d) Σᵢ cos(c xᵢ)``: a nearly flat plate full of local minima around a deep funnel
+    at ``x = 0`` where ``E = 0``.
+
+    Gradient: ``∂E/∂xᵢ = a b exp(−b r) xᵢ/(d r) + (c/d) exp(m) sin(c xᵢ)``; at the tip of the
+    funnel (``r = 0``, where ``E`` is not differentiable) the first term is taken as 0.
+
+    ``E`` is bounded above by ``a + e``, so ``exp(−E)`` is *not* normalisable on ℝᵈ: use it
+    as an optimisation landscape, or sample it inside a box (e.g. a sampler's ``clamp``).
+
+    Args:
+        dim: number of coordinates (≥ 1).
+        a: depth of the funnel, ``a > 0``.
+        b: inverse width of the funnel, ``b > 0``.
+        c: frequency of the ripples (any finite value).
+
+    Example::
+
+        import torch, ebm_core
+        e = ebm_core.energy("ackley", dim=2)
+        assert torch.allclose(e(torch.zeros(3, 2)), torch.zeros(3), atol=1e-6)
+        assert e.grad(torch.randn(5, 2)).shape == (5, 2)
+    """
+
+    def __init__(self, dim: int = 2, a: float = 20.0, b: float = 0.2, c: float = 2.0 * math.pi) -> None:
+        super().__init__(event_shape=(check_dim(dim),))
+        self.a = check_scalar(a, "a", positive=True)
+        self.b = check_scalar(b, "b", positive=True)
+        self.c = check_scalar(c, "c")
+
+    def _energy(self, x: torch.Tensor) -> torch.Tensor:
+        r = (x * x).mean(-1).sqrt()
+        m = torch.cos(self.c * x).mean(-1)
+        return -self.a * torch.exp(-self.b * r) - torch.exp(m) + (self.a + math.e)
+
+    def _grad(self, x: torch.Tensor) -> torch.Tensor:
+        return self._energy_and_grad(x)[1]
+
+    def _energy_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        phase = self.c * x
+        r = (x * x).mean(-1, keepdim=True).sqrt()
+        funnel = self.a * torch.exp(-self.b * r)
+        ripple = torch.exp(torch.cos(phase).mean(-1, keepdim=True))
+        energy = (self.a + math.e) - funnel.squeeze(-1) - ripple.squeeze(-1)
+        # Near r = 0 the clamp only replaces the non-differentiable tip by a 0 subgradient.
+        denominator = (self.dim * r).clamp_min(torch.finfo(x.dtype).eps)
+        gradient = (self.b * funnel) * x / denominator + (self.c / self.dim) * ripple * torch.sin(phase)
+        return energy, gradient
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, a={self.a}, b={self.b}, c={self.c}"
