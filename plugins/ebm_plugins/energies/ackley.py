@@ -11,7 +11,7 @@ from ._params import check_dim, check_scalar
 
 
 class Ackley(AnalyticEnergy):
-    """Ackley's function as an energy.
+    """Ackley's test function as an energy: a deep funnel at 0 under a plate of ripples.
 
     ``E(x) = −a exp(−b r) − exp(m) + a + e`` with ``r = √(‖x‖²/d)`` and
     ``m = (1/d) Σᵢ cos(c xᵢ)``: a nearly flat plate full of local minima around a deep funnel

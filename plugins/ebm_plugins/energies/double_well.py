@@ -11,7 +11,7 @@ from ._params import check_dim, check_scalar
 
 
 class DoubleWell(AnalyticEnergy):
-    """Double well in every coordinate: ``E(x) = h Σᵢ (xᵢ² − b²)²``.
+    """Double well in every coordinate: E(x) = h Σᵢ (xᵢ² − b²)².
 
     Each coordinate has two wells at ``±b`` separated by a barrier of height ``h b⁴`` at 0;
     the density factorises over coordinates, so every 1-D marginal is

@@ -12,7 +12,7 @@ from ._params import as_float_tensor, as_vector, check_dim, check_positive
 
 
 class Gaussian(AnalyticEnergy):
-    """Multivariate normal ``N(μ, Σ)`` as an energy: ``E(x) = ½ (x − μ)ᵀ P (x − μ)``, ``P = Σ⁻¹``.
+    """Multivariate normal N(μ, Σ): E(x) = ½ (x − μ)ᵀ Σ⁻¹ (x − μ), with exact log Z and samples.
 
     The energy omits the normaliser ``log Z = (d/2) log 2π + ½ log det Σ``
     (:meth:`log_partition`); :meth:`log_prob` includes it and :meth:`sample_exact` draws

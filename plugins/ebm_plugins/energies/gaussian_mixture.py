@@ -12,7 +12,7 @@ from ._params import as_float_tensor, check_positive
 
 
 class GaussianMixture(AnalyticEnergy):
-    """Mixture of ``K`` diagonal Gaussians: ``E(x) = −log Σₖ wₖ N(x; μₖ, diag σₖ²)``.
+    """Mixture of K diagonal Gaussians: E(x) = −log Σₖ wₖ N(x; μₖ, diag σₖ²) (normalised).
 
     Computed with ``logsumexp``, so it is stable far from every component. Unlike the other
     built-ins this energy *is* normalised (``log Z = 0``): ``log_prob(x) = −E(x)``.

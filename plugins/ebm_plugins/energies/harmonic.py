@@ -12,7 +12,7 @@ from ._params import as_vector, check_dim, check_scalar
 
 
 class Harmonic(AnalyticEnergy):
-    """Harmonic well ``E(x) = ½ k ‖x − c‖²``: the Gaussian ``N(c, I/k)`` without normaliser.
+    """Harmonic well E(x) = ½ k ‖x − c‖² (the Gaussian N(c, I/k) up to its normaliser).
 
     Gradient ``∇E = k (x − c)``; ``log Z = (d/2) log(2π/k)`` (:meth:`log_partition`).
 

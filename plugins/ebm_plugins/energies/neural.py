@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -13,7 +13,7 @@ from ._params import check_dim
 
 
 class Neural(Energy):
-    """Wraps ``module`` mapping a batch ``(batch, *event_shape)`` to energies as an energy.
+    """Energy computed by any nn.Module or callable: (batch, *event) → (batch,) or (batch, 1).
 
     ``module`` may return ``(batch,)`` or ``(batch, 1)`` (the trailing 1 is squeezed); any
     other shape raises. An ``nn.Module`` is registered as the submodule ``module``, so its
@@ -36,7 +36,11 @@ class Neural(Energy):
         assert len(list(e.parameters())) == 4
     """
 
-    def __init__(self, module: Callable[[torch.Tensor], torch.Tensor], event_shape: int | Sequence[int] | None = None) -> None:
+    def __init__(
+        self,
+        module: Callable[[torch.Tensor], torch.Tensor],
+        event_shape: int | Sequence[int] | None = None,
+    ) -> None:
         if not callable(module):
             raise TypeError(
                 f"module must be an nn.Module or a callable mapping (batch, *event) to (batch,) "
@@ -45,17 +49,16 @@ class Neural(Energy):
         if event_shape is not None and not isinstance(event_shape, Sequence):
             event_shape = (check_dim(event_shape, name="event_shape"),)
         super().__init__(event_shape=event_shape)
-        if isinstance(module, nn.Module):
-            self.module = module
-        else:
-            self._function = module
+        # nn.Module.__setattr__ registers a Module as a submodule and stores anything else as is.
+        self.module = module
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.check_input(x)
-        call = self.module if "module" in self._modules else self._function
-        energy = call(x)
+        energy = self.module(x)
         if not isinstance(energy, torch.Tensor):
-            raise TypeError(f"the wrapped module returned {type(energy).__name__}, expected a tensor of energies")
+            raise TypeError(
+                f"the wrapped module returned {type(energy).__name__}; it must return a tensor of energies"
+            )
         if energy.dim() == 2 and energy.shape[1] == 1:
             energy = energy.squeeze(1)
         if energy.dim() != 1 or energy.shape[0] != x.shape[0]:
@@ -67,4 +70,6 @@ class Neural(Energy):
         return energy
 
     def extra_repr(self) -> str:
-        return "" if "module" in self._modules else f"function={getattr(self._function, '__name__', self._function)!r}"
+        if isinstance(self.module, nn.Module):
+            return ""  # nn.Module's repr already shows the submodule
+        return f"module={getattr(self.module, '__qualname__', repr(self.module))}"

@@ -13,7 +13,7 @@ _TWO_PI = 2.0 * math.pi
 
 
 class Rastrigin(AnalyticEnergy):
-    """Rastrigin's function as an energy: ``E(x) = a d + Σᵢ (xᵢ² − a cos(2π xᵢ))``.
+    """Rastrigin's function as an energy: E(x) = a d + Σᵢ (xᵢ² − a cos 2πxᵢ).
 
     A quadratic bowl covered with a lattice of local minima near the integers (depth set by
     ``a``); the global minimum ``E = 0`` is at ``x = 0``. The quadratic growth makes

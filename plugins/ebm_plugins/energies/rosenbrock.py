@@ -12,7 +12,7 @@ from ._params import check_dim, check_scalar
 
 
 class Rosenbrock(AnalyticEnergy):
-    """Rosenbrock's banana: ``E(x) = Σᵢ₌₁ᵈ⁻¹ b (xᵢ₊₁ − xᵢ²)² + (a − xᵢ)²``.
+    """Rosenbrock's banana: E(x) = Σᵢ b (xᵢ₊₁ − xᵢ²)² + (a − xᵢ)², d ≥ 2.
 
     The minimum ``E = 0`` is at ``x = (a, a², …)`` for ``d = 2`` (``(1, …, 1)`` for the
     defaults); large ``b`` makes a narrow curved valley, a classic hard case for samplers.

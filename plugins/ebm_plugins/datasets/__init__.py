@@ -1,0 +1,43 @@
+"""Built-in 2-D toy data sets (entry point ``ebm_core_datasets``).
+
+Each is selected by name with ``ebm_core.dataset(name, **kw)`` and has
+``sample(n, generator=None) -> (n, 2)`` and ``as_iterable(batch_size, seed=...)`` (an
+``IterableDataset`` of batches); the mixtures and the checkerboard also have an exact
+``log_prob(x)`` for evaluation.
+
+Example::
+
+    import torch, ebm_core
+    data = ebm_core.dataset("eight_gaussians")
+    x = data.sample(256, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (256, 2) and data.log_prob(x).shape == (256,)
+"""
+
+import ebm_core
+
+from .base import ToyDataset
+from .stream import SampleStream
+
+
+@ebm_core.hookimpl
+def ebm_register_datasets(register):
+    from .checkerboard import Checkerboard
+    from .eight_gaussians import EightGaussians
+    from .gaussian_mixture import GaussianMixture
+    from .pinwheel import Pinwheel
+    from .rings import Rings
+    from .swiss_roll import SwissRoll
+    from .two_moons import TwoMoons
+    from .two_spirals import TwoSpirals
+
+    register("eight_gaussians", EightGaussians)
+    register("gaussian_mixture", GaussianMixture)
+    register("two_moons", TwoMoons)
+    register("swiss_roll", SwissRoll)
+    register("rings", Rings)
+    register("checkerboard", Checkerboard)
+    register("pinwheel", Pinwheel)
+    register("two_spirals", TwoSpirals)
+
+
+__all__ = ["SampleStream", "ToyDataset", "ebm_register_datasets"]
