@@ -27,6 +27,10 @@ class ChainState:
             adaptation reads its mean over chains.
         n_grad_evals: gradient evaluations per chain so far, the one at the start included
             (the counting rule of :mod:`ebm_core.kernels`).
+        step_size: 0-dim tensor (chains' dtype and device) for samplers whose step size is
+            adapted during burn-in; adaptation changes it in place. ``None`` otherwise.
+        inv_mass: event-shaped diagonal inverse mass matrix ``M⁻¹`` (HMC), adapted in place;
+            ``None`` for samplers without one.
     """
 
     x: torch.Tensor
@@ -35,6 +39,8 @@ class ChainState:
     accepted: torch.Tensor
     accept_prob: torch.Tensor
     n_grad_evals: int = 1
+    step_size: torch.Tensor | None = None
+    inv_mass: torch.Tensor | None = None
 
     @property
     def n_chains(self) -> int:

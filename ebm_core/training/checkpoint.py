@@ -1,0 +1,67 @@
+"""Atomic, code-free checkpoints.
+
+A checkpoint is a dict of tensors, numbers, strings, lists and dicts (optimizer and module
+state dicts, RNG states, counters). It is written to a temporary file in the target folder,
+flushed to disk and renamed over the target, so a crash or Ctrl-C mid-write never leaves a
+truncated file in place of the last good one. It is read with ``torch.load(weights_only=True)``:
+loading never runs pickled code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..atomic_files import atomic_path
+from ..errors import EbmError
+
+
+class CheckpointError(EbmError):
+    """A checkpoint is missing, corrupt, truncated or of an unexpected format."""
+
+
+#: Stored in every checkpoint; bumped when the layout changes incompatibly.
+FORMAT = "ebm-checkpoint/1"
+
+
+def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> Path:
+    """Write ``state`` to ``path`` atomically (temp file in the same folder, then rename).
+
+    Example::
+
+        import torch, tempfile, pathlib
+        from ebm_core.training.checkpoint import save_checkpoint, load_checkpoint
+        path = pathlib.Path(tempfile.mkdtemp()) / "ckpt.pt"
+        save_checkpoint(path, {"step": 3, "w": torch.ones(2)})
+        assert load_checkpoint(path)["step"] == 3
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, **state}, tmp)
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
+
+    Raises :class:`CheckpointError` naming the file when it is missing, unreadable, corrupt
+    or truncated, or not an ebm checkpoint.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist; check the path or start without --resume")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises several types for damaged files
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or truncated and cannot be read "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+            "nothing was overwritten — resume from an earlier checkpoint or start afresh"
+        ) from exc
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        found = state.get("format") if isinstance(state, dict) else type(state).__name__
+        raise CheckpointError(f"{path} is not an ebm checkpoint (format {found!r}, expected {FORMAT!r})")
+    return state
