@@ -26,6 +26,11 @@ class Progress:
 
             self._bar = tqdm(total=total, desc=description, unit="step", leave=True)
 
+    @property
+    def enabled(self) -> bool:
+        """Whether a bar is shown (callers skip computing statistics for a hidden bar)."""
+        return self._bar is not None
+
     def advance(self, n: int = 1) -> None:
         """Count ``n`` more steps."""
         if self._bar is not None:

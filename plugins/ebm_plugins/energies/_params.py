@@ -42,19 +42,27 @@ def check_scalar(value: Any, name: str, *, positive: bool = False, nonnegative: 
     return value
 
 
-def as_float_tensor(value: Any, name: str) -> torch.Tensor:
-    """``value`` as a finite floating tensor (a detached copy).
+def constant_dtype(*values: Any) -> torch.dtype:
+    """The dtype to store constants in: float64 if any of ``values`` is a float64 tensor,
+    else ``torch.get_default_dtype()`` (Python numbers do not force float64)."""
+    dtype = torch.get_default_dtype()
+    for value in values:
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            dtype = torch.promote_types(dtype, value.dtype)
+    return dtype
 
-    Floating tensors keep their dtype (pass float64 for float64 constants); anything else
-    becomes ``torch.get_default_dtype()``.
+
+def as_float_tensor(value: Any, name: str) -> torch.Tensor:
+    """``value`` as a finite float64 tensor (a detached copy, on ``value``'s device).
+
+    Validation and factorisations run in float64; callers then cast to
+    :func:`constant_dtype` — so a Python ``0.7`` is rounded once, not twice.
     """
     if isinstance(value, torch.Tensor):
-        tensor = value.detach().clone()
-        if not tensor.is_floating_point():
-            tensor = tensor.to(torch.get_default_dtype())
+        tensor = value.detach().to(torch.float64, copy=True)
     else:
         try:
-            tensor = torch.as_tensor(value, dtype=torch.get_default_dtype())
+            tensor = torch.as_tensor(value, dtype=torch.float64)
         except (TypeError, ValueError, RuntimeError) as exc:
             raise TypeError(f"{name} must be a number, sequence or tensor of numbers: {exc}") from exc
     if not bool(torch.isfinite(tensor).all()):

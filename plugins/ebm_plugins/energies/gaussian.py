@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Mapping
 import torch
 
 from ._analytic import AnalyticEnergy
-from ._params import as_float_tensor, as_vector, check_dim, check_positive
+from ._params import as_float_tensor, as_vector, check_dim, check_positive, constant_dtype
 
 
 class Gaussian(AnalyticEnergy):
@@ -61,10 +61,7 @@ class Gaussian(AnalyticEnergy):
         mean_t = None if mean is None else as_float_tensor(mean, "mean")
         d = _infer_dim(mean_t, spec, name, dim)
         super().__init__(event_shape=(d,))
-        dtype = torch.get_default_dtype()
-        for tensor in (mean_t, spec):
-            if tensor is not None:
-                dtype = torch.promote_types(dtype, tensor.dtype)
+        dtype = constant_dtype(mean, given)
 
         self.register_buffer("mean", as_vector(0.0 if mean_t is None else mean_t, "mean", d).to(dtype))
         if spec is None or spec.dim() < 2:
@@ -74,7 +71,7 @@ class Gaussian(AnalyticEnergy):
             self.register_buffer("precision", None)
             self.register_buffer("_scale", None)
         else:
-            full_precision, scale = _factorise(spec, name)
+            full_precision, scale = _factorise(spec, name, dtype)
             self.register_buffer("precision_diag", None)
             self.register_buffer("precision", full_precision.to(dtype))
             # Any matrix S with S Sᵀ = Σ (triangular, so log det Σ = 2 Σ log |Sᵢᵢ|).
@@ -177,11 +174,11 @@ def _infer_dim(mean: torch.Tensor | None, spec: torch.Tensor | None, name: str, 
     return next(iter(sizes.values()), 2)
 
 
-def _factorise(matrix: torch.Tensor, name: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(P, S)`` from a covariance or precision matrix, with ``S Sᵀ = Σ``; checks it is SPD."""
-    m = matrix.double()
+def _factorise(m: torch.Tensor, name: str, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(P, S)`` in float64 from a float64 covariance or precision matrix ``m``, with
+    ``S Sᵀ = Σ``; checks that ``m`` is symmetric (to ``dtype``'s rounding) and positive definite."""
     asymmetry = (m - m.T).abs().max()
-    if asymmetry > 1e3 * torch.finfo(matrix.dtype).eps * m.abs().max():
+    if asymmetry > 1e3 * torch.finfo(dtype).eps * m.abs().max():
         raise ValueError(
             f"{name} must be symmetric, but {name} - {name}.T has entries up to {float(asymmetry):.3g}; "
             f"symmetrise it with ({name} + {name}.T) / 2"

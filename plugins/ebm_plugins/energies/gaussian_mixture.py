@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from ._analytic import AnalyticEnergy
-from ._params import as_float_tensor, check_positive
+from ._params import as_float_tensor, check_positive, constant_dtype
 
 
 class GaussianMixture(AnalyticEnergy):
@@ -56,10 +56,7 @@ class GaussianMixture(AnalyticEnergy):
                 f"weights must have shape ({k},), one per component, got shape {tuple(weights_t.shape)}"
             )
         check_positive(weights_t, "weights")
-        dtype = means_t.dtype
-        for tensor in (stds_t, weights_t):
-            dtype = torch.promote_types(dtype, tensor.dtype)
-        stds_t, weights_t = stds_t.double(), weights_t.double()
+        dtype = constant_dtype(means, stds, weights)
         log_weights = weights_t.log() - weights_t.sum().log()
         # log wₖ − Σⱼ log σₖⱼ − (d/2) log 2π: all of log wₖN(x; μₖ, σₖ²) but the quadratic form.
         log_coef = log_weights - stds_t.log().sum(-1) - 0.5 * d * math.log(2 * math.pi)
@@ -115,9 +112,9 @@ class GaussianMixture(AnalyticEnergy):
 def _component_stds(stds: torch.Tensor, k: int, d: int) -> torch.Tensor:
     """``stds`` given as a scalar, ``(K,)`` or ``(K, d)``, expanded to ``(K, d)``."""
     if stds.dim() == 0:
-        return stds.expand(k, d)
+        return stds.expand(k, d).clone()
     if tuple(stds.shape) == (k,):
-        return stds[:, None].expand(k, d)
+        return stds[:, None].expand(k, d).clone()
     if tuple(stds.shape) == (k, d):
         return stds
     raise ValueError(

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Mapping
 import torch
 
 from ._analytic import AnalyticEnergy
-from ._params import as_vector, check_dim, check_scalar
+from ._params import as_vector, check_dim, check_scalar, constant_dtype
 
 
 class Harmonic(AnalyticEnergy):
@@ -20,7 +20,8 @@ class Harmonic(AnalyticEnergy):
         dim: number of coordinates (≥ 1).
         k: spring constant, ``k > 0``.
         center: ``c``, a scalar or a ``(dim,)`` vector (default 0); kept as a buffer, so
-            ``.to(device)`` moves it. Pass a float64 tensor to keep it in float64.
+            ``.to(device)`` moves it; float64 if given as a float64 tensor, else the default
+            dtype.
 
     Example::
 
@@ -37,7 +38,8 @@ class Harmonic(AnalyticEnergy):
         dim = check_dim(dim)
         super().__init__(event_shape=(dim,))
         self.k = check_scalar(k, "k", positive=True)
-        self.register_buffer("center", as_vector(0.0 if center is None else center, "center", dim))
+        center_t = as_vector(0.0 if center is None else center, "center", dim)
+        self.register_buffer("center", center_t.to(constant_dtype(center)))
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         diff = x - self.center.to(x)

@@ -1,0 +1,188 @@
+"""The sampling loop behind :meth:`ebm_core.Sampler.run`: burn-in, adaptation, thinning,
+trajectory recording, divergence detection, progress, and the fast path.
+
+Schedule: step ``s = 1 … n_steps``; steps ``1 … burn_in`` are discarded (and adapt the
+sampler when it has an adaptation); the trajectory keeps the states after steps
+``burn_in + thin, burn_in + 2·thin, …`` — ``(n_steps − burn_in) // thin`` of them, in a tensor
+allocated once — and ``samples`` is the state after the last step. Acceptance rates count the
+steps after burn-in.
+
+The step loop never reads a tensor value on the host (no ``.item()``, no boolean indexing):
+acceptance counts, adaptation and recording are tensor ops, so CUDA chains run without
+synchronisation until the run ends. Everything runs under ``torch.no_grad()``; energies that
+need autograd for their gradient enable it themselves, with respect to ``x`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from . import fast_path
+from .divergence import nonfinite_chains
+from .progress import Progress
+from .result import SampleResult
+from .state import ChainState
+from .validation import check_schedule, starting_states
+
+
+def run_chains(
+    sampler: Any,
+    x: torch.Tensor | None,
+    n_steps: int,
+    *,
+    n_samples: int | None,
+    burn_in: int,
+    thin: int,
+    generator: torch.Generator | None,
+    progress: bool,
+    return_trajectory: bool,
+    accelerate: bool,
+) -> SampleResult:
+    """Run ``sampler``'s chains from ``x`` (see :meth:`ebm_core.Sampler.run`)."""
+    n_steps, burn_in, thin = check_schedule(n_steps, burn_in, thin)
+    energy = sampler.energy
+    x = starting_states(energy, x, n_samples, generator)
+    candidates, fallback = fast_path.find_chain_kernels(sampler, energy, x.device, accelerate)
+    adaptation = sampler.adaptation(burn_in) if burn_in > 0 else None
+    schedule = dict(n_steps=n_steps, burn_in=burn_in, thin=thin)
+
+    with Progress(n_steps, enabled=progress, description=type(sampler).__name__) as bar:
+        with torch.no_grad():
+            if candidates and adaptation is None:
+                choice, fallback = fast_path.choose_chain_kernel(
+                    candidates, sampler, energy, x, record_trajectory=return_trajectory, **schedule
+                )
+                if choice is not None:
+                    bar.note(choice.name)
+                    out = fast_path.run_chain_kernel(choice, generator)
+                    bar.advance(n_steps)
+                    return _kernel_result(sampler, x, out, choice.name, 0, bar, **schedule)
+
+            state = sampler.init(x)
+            backend = "torch"
+            if accelerate and not fast_path.kernels_disabled():
+                update_kernel = sampler.attach_step_kernel(state, generator)
+                if update_kernel is not None:
+                    backend = f"torch+{update_kernel}"
+            bar.note(backend)
+
+            if adaptation is not None:
+                adaptation.start(state)
+            for t in range(burn_in):
+                state = sampler.step(state, generator)
+                if adaptation is not None:
+                    adaptation.update(state, t)
+                bar.advance()
+            if adaptation is not None:
+                adaptation.finish(state)
+
+            if candidates and adaptation is not None:
+                remaining = dict(n_steps=n_steps - burn_in, burn_in=0, thin=thin)
+                choice, fallback = fast_path.choose_chain_kernel(
+                    candidates, sampler, energy, state.x, record_trajectory=return_trajectory,
+                    **remaining,
+                )
+                if choice is not None:
+                    bar.note(f"{choice.name} after torch burn-in")
+                    out = fast_path.run_chain_kernel(choice, generator)
+                    bar.advance(n_steps - burn_in)
+                    return _kernel_result(
+                        sampler, x, out, choice.name, state.n_grad_evals, bar, **schedule
+                    )
+
+            return _sample_on_torch(
+                sampler, state, generator, bar, backend=backend, fallback=fallback,
+                return_trajectory=return_trajectory, **schedule,
+            )
+
+
+def _sample_on_torch(
+    sampler: Any,
+    state: ChainState,
+    generator: torch.Generator | None,
+    bar: Progress,
+    *,
+    n_steps: int,
+    burn_in: int,
+    thin: int,
+    return_trajectory: bool,
+    backend: str,
+    fallback: str | None,
+) -> SampleResult:
+    """The post-burn-in steps on the torch path."""
+    x = state.x
+    n_sampling = n_steps - burn_in
+    trajectory = None
+    if return_trajectory:
+        trajectory = x.new_empty((x.shape[0], n_sampling // thin, *x.shape[1:]))
+    n_accepted = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
+    for j in range(1, n_sampling + 1):
+        state = sampler.step(state, generator)
+        n_accepted += state.accepted
+        if trajectory is not None and j % thin == 0:
+            trajectory[:, j // thin - 1].copy_(state.x)
+        bar.advance()
+    final_energy = state.energy if state.energy is not None else sampler.energy(state.x)
+    result = SampleResult(
+        samples=state.x,
+        energy=final_energy,
+        trajectory=trajectory,
+        acceptance_rate=n_accepted.to(x.dtype) / n_sampling,
+        step_size=_step_size(sampler),
+        divergent=nonfinite_chains(state.x, final_energy),
+        n_grad_evals=state.n_grad_evals,
+        n_steps=n_steps,
+        burn_in=burn_in,
+        thin=thin,
+        backend=backend,
+        fallback_reason=fallback,
+    )
+    _finish_bar(bar, result)
+    return result
+
+
+def _kernel_result(
+    sampler: Any,
+    x: torch.Tensor,
+    out: Any,
+    name: str,
+    torch_grad_evals: int,
+    bar: Progress,
+    *,
+    n_steps: int,
+    burn_in: int,
+    thin: int,
+) -> SampleResult:
+    """Reshape a kernel's ``(chains, d)`` output back to the chains' event shape."""
+    chains, event = x.shape[0], x.shape[1:]
+    trajectory = None
+    if out.trajectory is not None:
+        trajectory = out.trajectory.reshape(chains, -1, *event)
+    result = SampleResult(
+        samples=out.samples.reshape(chains, *event),
+        energy=out.energy,
+        trajectory=trajectory,
+        acceptance_rate=out.n_accepted.to(x.dtype) / (n_steps - burn_in),
+        step_size=_step_size(sampler),
+        divergent=out.divergent.to(torch.bool),
+        n_grad_evals=torch_grad_evals + int(out.n_grad_evals),
+        n_steps=n_steps,
+        burn_in=burn_in,
+        thin=thin,
+        backend=name,
+        fallback_reason=None,
+    )
+    _finish_bar(bar, result)
+    return result
+
+
+def _step_size(sampler: Any) -> float | None:
+    value = getattr(sampler, "step_size", None)
+    return None if value is None else float(value)
+
+
+def _finish_bar(bar: Progress, result: SampleResult) -> None:
+    if bar.enabled:
+        bar.finish(acceptance=result.mean_acceptance_rate, divergent=result.n_divergent)

@@ -1,0 +1,129 @@
+"""Argument checks of the sampling loop: schedule, starting states, generator.
+
+Every check raises before any chain moves, with a message naming the argument, the value
+and the fix.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import torch
+
+
+def check_count(value: Any, name: str, *, minimum: int) -> int:
+    """``value`` as an int ≥ ``minimum`` (bools and floats are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {name}={value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {name}={value}")
+    return int(value)
+
+
+def check_schedule(n_steps: Any, burn_in: Any, thin: Any) -> tuple[int, int, int]:
+    """Validate the run length, burn-in and thinning; returns them as ints."""
+    n_steps = check_count(n_steps, "n_steps", minimum=1)
+    burn_in = check_count(burn_in, "burn_in", minimum=0)
+    thin = check_count(thin, "thin", minimum=1)
+    if burn_in >= n_steps:
+        raise ValueError(
+            f"burn_in={burn_in} leaves no step to sample with n_steps={n_steps}: burn_in counts "
+            f"steps discarded before sampling, so use burn_in < n_steps (e.g. n_steps={burn_in + n_steps})"
+        )
+    kept = n_steps - burn_in
+    if thin > kept:
+        raise ValueError(
+            f"thin={thin} keeps no state: only n_steps - burn_in = {kept} steps follow the burn-in; "
+            f"use thin <= {kept} or increase n_steps"
+        )
+    return n_steps, burn_in, thin
+
+
+def starting_states(
+    energy: Any, x: Any, n_samples: Any, generator: torch.Generator | None
+) -> torch.Tensor:
+    """The validated starting states: a contiguous copy of ``x``, or ``n_samples`` N(0, I) draws.
+
+    Checks: a floating tensor of ``(chains, *event_shape)`` (``energy.check_input``), on the
+    device of the energy's parameters, in their dtype when it has any, at least one chain,
+    no NaN/inf; ``generator`` on the chains' device.
+    """
+    if x is None:
+        x = _standard_normal_starts(energy, n_samples, generator)
+    elif n_samples is not None:
+        raise ValueError(
+            "pass either starting states x or n_samples, not both (n_samples draws starting "
+            "states from N(0, I); x gives them explicitly)"
+        )
+    x = energy.check_input(x, name="x")
+    if x.dim() == 0 or x.shape[0] == 0:
+        raise ValueError(
+            f"x must hold at least one chain, shape (chains, *event_shape); got shape {tuple(x.shape)}"
+        )
+    _check_dtype(energy, x)
+    check_generator(generator, x)
+    finite = torch.isfinite(x).reshape(x.shape[0], -1).all(dim=1)
+    if not bool(finite.all()):
+        bad = (~finite).nonzero().flatten()
+        shown = ", ".join(str(int(i)) for i in bad[:5]) + (", ..." if bad.numel() > 5 else "")
+        raise ValueError(
+            f"x contains NaN or infinite values in {bad.numel()} chain(s) (rows {shown}); "
+            "start every chain at a finite point"
+        )
+    return x.detach().clone(memory_format=torch.contiguous_format)
+
+
+def check_generator(generator: torch.Generator | None, x: torch.Tensor) -> None:
+    """Raise unless ``generator`` is ``None`` or lives on ``x``'s device type."""
+    if generator is None:
+        return
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}; "
+            "create one with torch.Generator(device=x.device).manual_seed(seed)"
+        )
+    if generator.device.type != x.device.type:
+        raise ValueError(
+            f"generator is on {generator.device} but the chains are on {x.device}; create it with "
+            f"torch.Generator(device={str(x.device)!r}).manual_seed(seed)"
+        )
+
+
+def _standard_normal_starts(
+    energy: Any, n_samples: Any, generator: torch.Generator | None
+) -> torch.Tensor:
+    if n_samples is None:
+        raise ValueError(
+            "pass starting states x, shape (chains, *event_shape), or n_samples=N to start N "
+            "chains from N(0, I)"
+        )
+    n = check_count(n_samples, "n_samples", minimum=1)
+    if energy.event_shape is None:
+        raise ValueError(
+            f"n_samples={n} needs to know the shape of one sample, but {type(energy).__name__} "
+            "has no event_shape; pass starting states x of shape (chains, *event_shape) instead"
+        )
+    reference = energy.reference_tensor()
+    device = reference.device if reference is not None else torch.device("cpu")
+    if reference is None and generator is not None:
+        device = generator.device
+    dtype = torch.get_default_dtype()
+    if reference is not None and reference.is_floating_point():
+        dtype = reference.dtype
+    return torch.randn((n, *energy.event_shape), generator=generator, device=device, dtype=dtype)
+
+
+def _check_dtype(energy: Any, x: torch.Tensor) -> None:
+    """Weights of a network cannot follow the input's dtype: x must match them.
+
+    Constants of the built-in energies (buffers, scalars) are cast to the input, so only
+    non-scalar floating *parameters* are compared.
+    """
+    for parameter in energy.parameters():
+        if parameter.is_floating_point() and parameter.dim() > 0 and parameter.dtype != x.dtype:
+            raise TypeError(
+                f"x has dtype {x.dtype} but {type(energy).__name__}'s parameters are "
+                f"{parameter.dtype}; convert the chains with x.to({parameter.dtype}) or the "
+                f"energy with energy.to({x.dtype})"
+            )

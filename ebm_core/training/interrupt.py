@@ -1,0 +1,34 @@
+"""Turn Ctrl-C (SIGINT) into a request the training loop honours between steps.
+
+Inside ``with GracefulInterrupt() as stop:`` the first SIGINT only sets ``stop.requested``;
+the loop finishes the current step, writes a checkpoint and stops. A second SIGINT raises
+``KeyboardInterrupt`` at once (the last good checkpoint is still intact: writes are atomic).
+Outside the main thread signals cannot be handled and the context does nothing.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+
+class GracefulInterrupt:
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> "GracefulInterrupt":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True

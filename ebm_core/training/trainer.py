@@ -1,0 +1,290 @@
+"""The training loop: a loss, an optimiser and batches; progress, metrics, checkpoints, resume.
+
+One step is: draw this rank's share of the global batch, ``loss(batch)``, backward, optional
+gradient-norm clipping, optimiser step, optional EMA update. Every ``log_every`` steps the
+scalars the loss recorded (``loss.last``: E(data), E(neg), acceptance, ...) are averaged over
+ranks and appended to ``metrics.jsonl``; every ``eval_every`` steps fresh samples are drawn
+from the model and compared with held-out data (MMD; exact NLL for 2-D energies).
+
+**Exact resume.** A checkpoint holds the parameters, optimiser, loss state (e.g. the replay
+buffer), the sampler's adaptation state, the EMA, every RNG state and the step counter.
+Evaluation draws from its own generator seeded by the step, so it consumes no training
+randomness: training N steps at once equals training k, resuming and training N − k,
+bitwise on CPU.
+
+**Distributed.** Under ``torchrun`` the loss is wrapped in ``DistributedDataParallel``
+(``broadcast_buffers=False``: each rank keeps its own replay buffer), every rank draws
+negatives from its own seed, gradients are averaged by DDP, metrics are averaged across
+ranks, and only rank 0 writes files; checkpoints gather each rank's loss/sampler/RNG state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from ..contracts import Loss, Sampler
+from ..sampling.progress import Progress
+from . import evaluation
+from .batches import BatchSource
+from .checkpoint import load_checkpoint, save_checkpoint
+from .distributed import ProcessGroup, current_group
+from .ema import ParameterEMA
+from .interrupt import GracefulInterrupt
+from .metrics_log import MetricsLog
+from .rng_state import capture_rng, restore_rng
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """How a :meth:`Trainer.fit` call ended."""
+
+    step: int
+    interrupted: bool
+    last_metrics: dict[str, float]
+    last_eval: dict[str, float]
+    checkpoint: Path | None
+    seconds: float
+
+
+class Trainer:
+    """Trains ``loss.energy`` by minimising ``loss`` on batches of ``data``.
+
+    Args:
+        loss: any :class:`ebm_core.Loss` (its energy's parameters are optimised).
+        data: a tensor ``(n, *event)`` or a data set object with ``sample(n, generator)``.
+        batch_size: the global batch size (split across ranks under ``torchrun``).
+        optimizer: a factory ``params -> torch.optim.Optimizer``; default Adam(lr).
+        lr: learning rate of the default optimiser.
+        seed: seeds the batch generator (same on all ranks) and the global RNG (rank-offset).
+        output_dir: where ``checkpoint.pt`` and ``metrics.jsonl`` go (``None``: no files).
+        heldout: held-out data for evaluation (``None``: no evaluation).
+        eval_sampler: draws model samples for evaluation; default ``loss.sampler`` if the
+            loss has one.
+        eval_every / eval_samples / eval_steps: evaluation cadence and size.
+        nll_bounds: grid bounds for the exact NLL of 2-D energies (``None``: skip NLL).
+        log_every / checkpoint_every: cadence of metrics records and checkpoints.
+        ema_decay: keep an EMA of the parameters (``None``: off).
+        grad_clip: clip the gradient norm to this value (``None``: off).
+        progress: show a progress bar with loss, E(data), E(neg), acceptance.
+
+    Example::
+
+        import torch, ebm_core
+        from ebm_core.training import Trainer
+        energy = ebm_core.energy("gaussian", covariance=torch.ones(2) * 3.0)
+        # learn nothing here; see `ebm train` for a real run
+        class Quadratic(ebm_core.Loss):
+            def forward(self, data):
+                return self.energy(data).mean()
+        result = Trainer(Quadratic(energy), data=torch.randn(64, 2), batch_size=8, progress=False).fit(2)
+        assert result.step == 2
+    """
+
+    def __init__(
+        self,
+        loss: Loss,
+        *,
+        data: Any,
+        batch_size: int = 256,
+        optimizer: Callable[[Any], torch.optim.Optimizer] | None = None,
+        lr: float = 1e-3,
+        seed: int = 0,
+        output_dir: str | Path | None = None,
+        heldout: torch.Tensor | None = None,
+        eval_sampler: Sampler | None = None,
+        eval_every: int = 500,
+        eval_samples: int = 1000,
+        eval_steps: int = 200,
+        nll_bounds: Any = None,
+        log_every: int = 10,
+        checkpoint_every: int = 500,
+        ema_decay: float | None = None,
+        grad_clip: float | None = None,
+        progress: bool = True,
+    ) -> None:
+        if not isinstance(loss, Loss):
+            raise TypeError(f"loss must be an ebm_core.Loss, got {type(loss).__name__}; build one with ebm_core.loss(name, energy)")
+        for name, value in (("log_every", log_every), ("eval_every", eval_every), ("checkpoint_every", checkpoint_every)):
+            if value < 1:
+                raise ValueError(f"{name} must be ≥ 1, got {value}")
+        if grad_clip is not None and not grad_clip > 0:
+            raise ValueError(f"grad_clip must be positive, got {grad_clip}")
+        if lr <= 0:
+            raise ValueError(f"lr must be positive, got {lr}")
+        self.group: ProcessGroup = current_group()
+        self.loss = loss
+        self.seed = seed
+        self.batches = BatchSource(data, batch_size, seed=seed, group=self.group)
+        torch.manual_seed(seed + 1_000_003 * self.group.rank)  # rank-distinct negatives
+        self.model: nn.Module = self._wrap(loss)
+        params = [p for p in loss.parameters() if p.requires_grad]
+        if not params:
+            raise ValueError("the loss's energy has no trainable parameters")
+        self.optimizer = optimizer(params) if optimizer else torch.optim.Adam(params, lr=lr)
+        self.ema = ParameterEMA(loss.energy, ema_decay) if ema_decay is not None else None
+        self.grad_clip = grad_clip
+        self.output_dir = Path(output_dir) if output_dir is not None else None
+        self.heldout = heldout
+        self.eval_sampler = eval_sampler if eval_sampler is not None else getattr(loss, "sampler", None)
+        self.eval_every, self.eval_samples, self.eval_steps = eval_every, eval_samples, eval_steps
+        self.nll_bounds = nll_bounds
+        self.log_every, self.checkpoint_every = log_every, checkpoint_every
+        self.progress = progress and self.group.is_main
+        self.step = 0
+        self.history: list[dict[str, float]] = []
+
+    def _wrap(self, loss: Loss) -> nn.Module:
+        if not self.group.active:
+            return loss
+        from torch.nn.parallel import DistributedDataParallel
+
+        device_ids = [torch.cuda.current_device()] if next(loss.parameters()).is_cuda else None
+        return DistributedDataParallel(loss, device_ids=device_ids, broadcast_buffers=False)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def sampler(self) -> Sampler | None:
+        sampler = getattr(self.loss, "sampler", None)
+        return sampler if isinstance(sampler, Sampler) else None
+
+    def _rank_state(self) -> dict[str, Any]:
+        sampler = self.sampler
+        return {
+            "loss": self.loss.state_dict(),
+            "sampler": sampler.state_dict() if sampler is not None and hasattr(sampler, "state_dict") else None,
+            "rng": capture_rng({"batches": self.batches.generator}),
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly (every rank's state gathered on each)."""
+        return {
+            "step": self.step,
+            "optimizer": self.optimizer.state_dict(),
+            "ema": self.ema.state_dict() if self.ema else None,
+            "ranks": self.group.gather(self._rank_state()),
+            "world_size": self.group.world_size,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state["world_size"] != self.group.world_size:
+            raise ValueError(
+                f"checkpoint was written by {state['world_size']} rank(s) but this job has "
+                f"{self.group.world_size}; resume with the same number of processes"
+            )
+        mine = state["ranks"][self.group.rank]
+        self.loss.load_state_dict(mine["loss"])
+        if mine["sampler"] is not None and self.sampler is not None:
+            self.sampler.load_state_dict(mine["sampler"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.ema is not None:
+            if state["ema"] is None:
+                raise ValueError("checkpoint has no EMA state but this trainer keeps one (ema_decay)")
+            self.ema.load_state_dict(state["ema"])
+        restore_rng(mine["rng"], {"batches": self.batches.generator})
+        self.step = int(state["step"])
+
+    def save(self, path: str | Path | None = None) -> Path | None:
+        """Write a checkpoint (rank 0 only; every rank must call it, it gathers)."""
+        state = self.state_dict()
+        if not self.group.is_main:
+            return None
+        target = Path(path) if path is not None else self._require_output_dir() / CHECKPOINT_NAME
+        return save_checkpoint(target, state)
+
+    def resume(self, path: str | Path) -> None:
+        """Load a checkpoint written by :meth:`save` and continue from its step."""
+        self.load_state_dict(load_checkpoint(path))
+
+    def _require_output_dir(self) -> Path:
+        if self.output_dir is None:
+            raise ValueError("pass output_dir= (or a path) to write checkpoints")
+        return self.output_dir
+
+    # ------------------------------------------------------------------- loop
+    def fit(self, n_steps: int) -> TrainResult:
+        """Train until the step counter reaches ``n_steps`` (counting resumed steps)."""
+        if n_steps < self.step:
+            raise ValueError(f"n_steps={n_steps} is below the resumed step {self.step}; ask for more steps")
+        log = None
+        if self.output_dir is not None and self.group.is_main:
+            log = MetricsLog(self.output_dir / "metrics.jsonl", resume_from_step=self.step or None)
+        start, last_metrics, last_eval, checkpoint = time.perf_counter(), {}, {}, None
+        bar = Progress(n_steps, enabled=self.progress, description="train")
+        bar.advance(self.step)
+        with GracefulInterrupt() as stop:
+            while self.step < n_steps and not stop.requested:
+                self._train_step()
+                self.step += 1
+                bar.advance()
+                if self.step % self.log_every == 0 or self.step == n_steps:
+                    last_metrics = self._reduced_metrics()
+                    bar.note(_format(last_metrics))
+                    self.history.append({"step": self.step, **last_metrics})
+                    if log:
+                        log.write(step=self.step, **last_metrics)
+                if self.heldout is not None and (self.step % self.eval_every == 0 or self.step == n_steps):
+                    last_eval = self.evaluate()
+                    if log:
+                        log.write(step=self.step, **last_eval)
+                if self.output_dir is not None and (self.step % self.checkpoint_every == 0 or self.step == n_steps):
+                    checkpoint = self.save()
+            if stop.requested and self.output_dir is not None:
+                checkpoint = self.save()
+        bar.close()
+        return TrainResult(self.step, stop.requested, last_metrics, last_eval, checkpoint, time.perf_counter() - start)
+
+    def _train_step(self) -> None:
+        batch = self.batches.next()
+        self.optimizer.zero_grad(set_to_none=True)
+        value = self.model(batch)
+        if not torch.isfinite(value):
+            raise FloatingPointError(
+                f"loss became {value.item()} at step {self.step + 1}; lower the learning rate, "
+                "add regularisation (alpha) or gradient clipping (grad_clip)"
+            )
+        value.backward()
+        if self.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.loss.parameters(), self.grad_clip)
+        self.optimizer.step()
+        if self.ema is not None:
+            self.ema.update(self.loss.energy)
+        self.loss.record(loss=value)
+
+    def _reduced_metrics(self) -> dict[str, float]:
+        scalars = {
+            k: v.float().mean() if isinstance(v, torch.Tensor) else torch.tensor(float(v))
+            for k, v in self.loss.last.items()
+            if (isinstance(v, torch.Tensor) and v.numel() >= 1 and v.is_floating_point())
+            or (isinstance(v, (int, float)) and not isinstance(v, bool))
+        }
+        return {k: float(self.group.mean(v)) for k, v in scalars.items()}
+
+    def evaluate(self) -> dict[str, float]:
+        """MMD of fresh model samples to held-out data (and NLL for 2-D energies), rank-averaged."""
+        energy = self.ema.averaged if self.ema is not None else self.loss.energy
+        generator = torch.Generator().manual_seed(self.seed * 7919 + self.step)
+        results = evaluation.evaluate(
+            energy,
+            self.heldout,
+            sampler=self.eval_sampler,
+            n_samples=self.eval_samples,
+            n_steps=self.eval_steps,
+            nll_bounds=self.nll_bounds,
+            generator=generator,
+        )
+        return {k: float(self.group.mean(torch.tensor(v))) for k, v in results.items()}
+
+
+def _format(metrics: dict[str, float]) -> str:
+    short = {"loss": "loss", "energy_data": "E(data)", "energy_negative": "E(neg)", "acceptance_rate": "acc"}
+    parts = [f"{label}={metrics[key]:.3g}" for key, label in short.items() if key in metrics and math.isfinite(metrics[key])]
+    return " ".join(parts)

@@ -1,0 +1,97 @@
+// PackLanes<T>: the CPU backend's lane type — one SIMD vector holds the values of `width`
+// chains, so the single-source math (csrc/ebm) advances that many chains per instruction.
+//
+// Built on the GCC/Clang vector extension (`vector_size`): arithmetic, comparisons (−1/0 masks),
+// shifts and `m ? a : b` act lane by lane, and the compiler maps 64-byte vectors onto whatever
+// the target has (4 SSE, 2 AVX2 or 1 AVX-512 register). The same source is compiled once per
+// instruction-set level and picked at run time (cpu_dispatch.cpp).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "../ebm/lanes.h"
+#include "../ebm/philox.h"
+
+#if !defined(__GNUC__)
+#error "the CPU backend needs the GCC/Clang vector extension (GCC >= 9 or Clang >= 10)"
+#endif
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the CPU backend's 32x32->64-bit lane multiply assumes a little-endian target"
+#endif
+
+namespace ebm::cpu {
+
+constexpr int kVectorBytes = 64;
+
+template <class T>
+struct PackLanes {
+  using Real = T;
+  static constexpr int width = kVectorBytes / sizeof(T);
+  using IntT = typename SameWidthInt<T>::type;
+  typedef T V __attribute__((vector_size(kVectorBytes)));
+  typedef IntT I __attribute__((vector_size(kVectorBytes)));
+  typedef uint32_t U __attribute__((vector_size(width * 4)));
+  using M = I;
+  using Count = I;
+
+  static inline V splat(T x) { return V{} + x; }
+  static inline U splat_u(uint32_t x) { return U{} + x; }
+  static inline M all_true() { return I{} - 1; }
+  static inline M all_false() { return I{}; }
+  static inline V select(M m, V a, V b) { return m ? a : b; }
+  static inline I select_i(M m, I a, I b) { return m ? a : b; }
+  static inline V sqrt(V x) {
+    V r;
+    for (int i = 0; i < width; ++i) r[i] = std::sqrt(x[i]);  // vsqrtp* with -fno-math-errno
+    return r;
+  }
+  static inline M not_finite(V x) { return (x - x) != V{}; }
+  static inline I as_bits(V x) { return __builtin_bit_cast(I, x); }
+  static inline V from_bits(I i) { return __builtin_bit_cast(V, i); }
+  static inline V to_real(I i) { return __builtin_convertvector(i, V); }
+  static inline I trunc_to_int(V x) { return __builtin_convertvector(x, I); }
+  static inline V u32_to_real(U u) {
+    if constexpr (sizeof(T) == 4) {
+      // Only called with values below 2^25: the signed conversion is exact and has an instruction.
+      typedef int32_t S __attribute__((vector_size(width * 4)));
+      return __builtin_convertvector(__builtin_bit_cast(S, u), V);
+    } else {
+      return __builtin_convertvector(u, V);
+    }
+  }
+  static inline void count_if(Count& c, M m) { c -= m; }  // masks are −1 where true
+  /// uint32 lanes 0, 1, …, width − 1.
+  static inline U iota() {
+    U r;
+    for (int i = 0; i < width; ++i) r[i] = static_cast<uint32_t>(i);
+    return r;
+  }
+};
+
+}  // namespace ebm::cpu
+
+namespace ebm {
+
+/// hi:lo = a · m per uint32 lane, through 64-bit lanes: even lanes are the low halves of the
+/// 64-bit lanes, odd lanes the high halves (little-endian), so two unsigned 32×32 → 64 multiplies
+/// (pmuludq on x86) cover all lanes without widening conversions.
+template <int Bytes>
+struct VectorMulHiLo32 {
+  typedef uint32_t U __attribute__((vector_size(Bytes)));
+  typedef uint64_t U64 __attribute__((vector_size(Bytes)));
+  static inline void apply(U a, uint32_t m, U& hi, U& lo) {
+    const U64 wide = __builtin_bit_cast(U64, a);
+    const U64 even = (wide & 0xFFFFFFFFull) * m;
+    const U64 odd = (wide >> 32) * m;
+    hi = __builtin_bit_cast(U, (even >> 32) | (odd & 0xFFFFFFFF00000000ull));
+    lo = __builtin_bit_cast(U, (even & 0xFFFFFFFFull) | (odd << 32));
+  }
+};
+
+template <>
+struct MulHiLo32<cpu::PackLanes<float>::U> : VectorMulHiLo32<sizeof(cpu::PackLanes<float>::U)> {};
+template <>
+struct MulHiLo32<cpu::PackLanes<double>::U> : VectorMulHiLo32<sizeof(cpu::PackLanes<double>::U)> {};
+
+}  // namespace ebm
