@@ -15,8 +15,8 @@ sampler. In one and two dimensions a fine grid gives that reference for *any* en
 Method: the trapezoid rule on a uniform grid, in float64. For a smooth density that has
 decayed to ~0 at the bounds it converges faster than any power of the spacing ``h``
 (Euler–Maclaurin: the boundary terms vanish), so ``log Z`` is accurate to near machine
-precision on modest grids. The CDF is the cumulative trapezoid sum, interpolated linearly
-between nodes (error ``O(h²)``, far below what a KS test on thousands of samples resolves).
+precision on modest grids. The CDF uses a fourth-order cumulative rule and a monotone cubic
+interpolant between nodes (error ``O(h⁴)``, far below what any KS test resolves).
 When the density at the bounds exceeds ``EDGE_TOLERANCE`` times its peak (so the bounds
 may cut off mass), a ``RuntimeWarning`` says so: widen them.
 
@@ -75,12 +75,17 @@ class Density1D:
     Attributes:
         points: the grid ``t₀ < … < tₙ₋₁`` (``n``,).
         density: normalised values ``p(tⱼ)`` (``n``,); trapezoid-integrates to 1.
-        cdf_values: ``F(tⱼ)`` by the cumulative trapezoid rule, from 0 to exactly 1.
+        cdf_values: ``F(tⱼ) = ∫_{t₀}^{tⱼ} p``, from 0 to exactly 1, by the fourth-order rule
+            ``∫_{tⱼ}^{tⱼ₊₁} p ≈ h (−pⱼ₋₁ + 13pⱼ + 13pⱼ₊₁ − pⱼ₊₂) / 24`` (three-point rules in
+            the end cells; negative increments, possible only where the grid cannot resolve
+            ``p``, are clipped to 0 so the CDF is monotone).
         log_partition: ``log Z``, the log of the integral of the *unnormalised* function that
             was tabulated (see the function that built this object).
 
-    :meth:`cdf` and :meth:`pdf` accept a float, a NumPy array or a tensor and answer in kind
-    (a tensor on the query's device), so ``scipy.stats.kstest(samples, d.cdf)`` works.
+    Between nodes :meth:`cdf` is the cubic Hermite interpolant of ``F`` with slopes
+    ``F′ = p`` (monotone by the Fritsch–Carlson limiter), so its error is ``O(h⁴)``.
+    :meth:`cdf`, :meth:`pdf` and :meth:`quantile` accept a float, a NumPy array or a tensor
+    and answer in kind (a tensor on the query's device): ``scipy.stats.kstest(x, d.cdf)``.
     """
 
     points: torch.Tensor
@@ -94,22 +99,16 @@ class Density1D:
         return float(self.points[1] - self.points[0])
 
     def cdf(self, t: Any) -> Any:
-        """``F(t) = P(X ≤ t)``: linear interpolation of :attr:`cdf_values`, 0 below, 1 above."""
-        return _answer_in_kind(t, lambda q: _interpolate(q, self.points, self.cdf_values, 0.0, 1.0))
+        """``F(t) = P(X ≤ t)``; 0 below the grid, 1 above it."""
+        return _answer_in_kind(t, self._cdf)
 
     def pdf(self, t: Any) -> Any:
         """``p(t)``: linear interpolation of :attr:`density`, 0 outside the grid."""
-        return _answer_in_kind(t, lambda q: _interpolate(q, self.points, self.density, 0.0, 0.0))
+        return _answer_in_kind(t, self._pdf)
 
-    def quantile(self, q: float) -> float:
-        """The ``t`` with ``F(t) = q`` (inverse of the piecewise-linear :meth:`cdf`)."""
-        if not 0.0 <= q <= 1.0:
-            raise ValueError(f"q must lie in [0, 1], got {q}")
-        values = self.cdf_values
-        j = int(torch.searchsorted(values, torch.tensor([q], dtype=values.dtype)).clamp(1, len(values) - 1))
-        lo, hi = float(values[j - 1]), float(values[j])
-        weight = 0.0 if hi == lo else (q - lo) / (hi - lo)
-        return float(self.points[j - 1]) + weight * self.spacing
+    def quantile(self, q: Any) -> Any:
+        """The ``t`` with ``F(t) = q`` for ``q`` in [0, 1] (inverts :meth:`cdf` to ~1e-15)."""
+        return _answer_in_kind(q, self._quantile)
 
     def mean(self) -> float:
         """``E[X] = ∫ t p(t) dt`` (trapezoid rule)."""
@@ -119,6 +118,48 @@ class Density1D:
         """``Var[X] = ∫ (t − E[X])² p(t) dt`` (trapezoid rule)."""
         centred = self.points - self.mean()
         return _trapezoid(centred * centred * self.density, self.spacing)
+
+    # ---------------------------------------------------------------- internals
+    def _cell(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cell index ``j`` (``tⱼ ≤ t ≤ tⱼ₊₁``) and local coordinate ``s ∈ [0, 1]`` of ``t``."""
+        position = ((t - self.points[0]) / self.spacing).nan_to_num(0.0).clamp(0, len(self.points) - 1)
+        j = position.floor().long().clamp(max=len(self.points) - 2)
+        return j, position - j
+
+    def _hermite(self, j: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        """The monotone cubic Hermite interpolant of ``F`` in cell ``j`` at ``s``."""
+        f0, f1 = self.cdf_values[j], self.cdf_values[j + 1]
+        m0, m1 = self.spacing * self.density[j], self.spacing * self.density[j + 1]
+        delta = f1 - f0
+        # Fritsch–Carlson: scale the slopes into the circle α² + β² ≤ 9 (α = m₀/Δ, β = m₁/Δ).
+        radius = torch.sqrt(m0 * m0 + m1 * m1) / delta.clamp_min(torch.finfo(delta.dtype).tiny)
+        scale = torch.where(delta > 0, (3.0 / radius).clamp(max=1.0), torch.zeros_like(delta))
+        m0, m1 = m0 * scale, m1 * scale
+        s2, s3 = s * s, s * s * s
+        return f0 + (s3 - 2 * s2 + s) * m0 + (3 * s2 - 2 * s3) * delta + (s3 - s2) * m1
+
+    def _cdf(self, t: torch.Tensor) -> torch.Tensor:
+        values = self._hermite(*self._cell(t))
+        values = torch.where(t < self.points[0], torch.zeros_like(values), values)
+        values = torch.where(t > self.points[-1], torch.ones_like(values), values)
+        return torch.where(t.isnan(), t, values)
+
+    def _pdf(self, t: torch.Tensor) -> torch.Tensor:
+        j, s = self._cell(t)
+        values = self.density[j] * (1 - s) + self.density[j + 1] * s
+        outside = (t < self.points[0]) | (t > self.points[-1])
+        return torch.where(t.isnan(), t, torch.where(outside, torch.zeros_like(values), values))
+
+    def _quantile(self, q: torch.Tensor) -> torch.Tensor:
+        if bool(((q < 0) | (q > 1)).any()):
+            raise ValueError(f"quantile levels q must lie in [0, 1], got {q}")
+        j = (torch.searchsorted(self.cdf_values, q.contiguous(), right=True) - 1).clamp(0, len(self.points) - 2)
+        lo, hi = torch.zeros_like(q), torch.ones_like(q)
+        for _ in range(55):  # bisection on the monotone cubic: 2⁻⁵⁵ of a cell
+            mid = 0.5 * (lo + hi)
+            below = self._hermite(j, mid) < q
+            lo, hi = torch.where(below, mid, lo), torch.where(below, hi, mid)
+        return torch.where(q.isnan(), q, self.points[j] + 0.5 * (lo + hi) * self.spacing)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,8 +375,8 @@ def _axis(bounds: Bounds, n: int, name: str) -> torch.Tensor:
         raise ValueError(f"{name} must be a pair (lo, hi) of numbers, got {bounds!r}") from exc
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"{name} must be finite with lo < hi, got ({lo}, {hi})")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 3:
-        raise ValueError(f"the number of grid points must be an int >= 3, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 5:
+        raise ValueError(f"the number of grid points must be an int >= 5, got {n!r}")
     return torch.linspace(lo, hi, n, dtype=torch.float64)
 
 
@@ -392,21 +433,27 @@ def _evaluate(energy: Callable[[torch.Tensor], torch.Tensor], points: torch.Tens
 
 
 def _tabulate(points: torch.Tensor, log_unnormalised: torch.Tensor, *, what: str) -> Density1D:
-    """Normalise ``exp(log_unnormalised)`` tabulated at uniform ``points`` (trapezoid rule)."""
+    """Normalise ``exp(log_unnormalised)`` tabulated at uniform ``points``."""
     if torch.isnan(log_unnormalised).any():
         raise ValueError(f"{what} is NaN at some grid points; check the energy and the bounds")
     h = float(points[1] - points[0])
     log_z = float(torch.logsumexp(log_unnormalised + _log_trapezoid_weights(len(points), h), dim=0))
     if not math.isfinite(log_z):
         raise ValueError(f"{what} integrates to {'0' if log_z < 0 else 'infinity'} over the bounds")
-    density = torch.exp(log_unnormalised - log_z)
-    increments = 0.5 * h * (density[1:] + density[:-1])
-    cdf = torch.cat([density.new_zeros(1), increments.cumsum(0)])
-    cdf = cdf / cdf[-1]
+    p = torch.exp(log_unnormalised - log_z)
+    # Cell integrals in units of h (the normalisation by cdf[-1] below absorbs h).
+    increments = torch.cat(
+        [
+            (5 * p[:1] + 8 * p[1:2] - p[2:3]) / 12,
+            (-p[:-3] + 13 * p[1:-2] + 13 * p[2:-1] - p[3:]) / 24,
+            (-p[-3:-2] + 8 * p[-2:-1] + 5 * p[-1:]) / 12,
+        ]
+    ).clamp_min(0.0)
+    cdf = torch.cat([p.new_zeros(1), increments.cumsum(0)])
     edge = torch.maximum(log_unnormalised[0], log_unnormalised[-1])
     bounds = (float(points[0]), float(points[-1]))
     _warn_if_truncated(float(edge - log_unnormalised.max()), what, bounds)
-    return Density1D(points=points, density=density, cdf_values=cdf, log_partition=log_z)
+    return Density1D(points=points, density=p, cdf_values=cdf / cdf[-1], log_partition=log_z)
 
 
 def _trapezoid_weights(n: int, h: float) -> torch.Tensor:
@@ -421,18 +468,6 @@ def _log_trapezoid_weights(n: int, h: float) -> torch.Tensor:
 
 def _trapezoid(values: torch.Tensor, h: float) -> float:
     return float((values * _trapezoid_weights(len(values), h)).sum())
-
-
-def _interpolate(q: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor, below: float, above: float) -> torch.Tensor:
-    """Piecewise-linear interpolation of ``(xs, ys)`` (uniform ``xs``) at ``q``."""
-    h = xs[1] - xs[0]
-    position = ((q - xs[0]) / h).nan_to_num(0.0).clamp(0, len(xs) - 1)
-    j = position.floor().long().clamp(max=len(xs) - 2)
-    frac = position - j
-    values = ys[j] * (1 - frac) + ys[j + 1] * frac
-    values = torch.where(q < xs[0], torch.full_like(values, below), values)
-    values = torch.where(q > xs[-1], torch.full_like(values, above), values)
-    return torch.where(q.isnan(), q, values)
 
 
 def _answer_in_kind(t: Any, function: Callable[[torch.Tensor], torch.Tensor]) -> Any:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from .._version import __version__
 from ..errors import EbmError
-from . import plugins_command
+from . import plugins_command, sample_command, train_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ebm-core {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     plugins_command.add_parser(commands)
+    train_command.add_parser(commands)
+    sample_command.add_parser(commands)
     return parser
 
 

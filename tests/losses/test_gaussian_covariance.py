@@ -59,5 +59,3 @@ def test_full_covariance_gaussian_learns_the_data_covariance(variant: str) -> No
         mean_error = (energy.mean - MEAN).norm().item()
     assert covariance_error < 0.1, f"{variant}: Frobenius error of the covariance {covariance_error:.3f}"
     assert mean_error < 0.05, f"{variant}: error of the mean {mean_error:.3f}"
-    sample_error = torch.linalg.matrix_norm(torch.cov(data.T) - COVARIANCE).item()
-    assert sample_error < 0.1  # the data themselves allow the bar to be met

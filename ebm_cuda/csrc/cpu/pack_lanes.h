@@ -24,14 +24,31 @@ namespace ebm::cpu {
 
 constexpr int kVectorBytes = 64;
 
+/// The vector types of PackLanes<T> (spelled out per T: GCC needs non-dependent vector sizes).
+template <class T>
+struct PackTypes;
+template <>
+struct PackTypes<float> {
+  typedef float V __attribute__((vector_size(64)));
+  typedef int32_t I __attribute__((vector_size(64)));
+  typedef uint32_t U __attribute__((vector_size(64)));
+  typedef int32_t SignedU __attribute__((vector_size(64)));
+};
+template <>
+struct PackTypes<double> {
+  typedef double V __attribute__((vector_size(64)));
+  typedef int64_t I __attribute__((vector_size(64)));
+  typedef uint32_t U __attribute__((vector_size(32)));
+  typedef int32_t SignedU __attribute__((vector_size(32)));
+};
+
 template <class T>
 struct PackLanes {
   using Real = T;
   static constexpr int width = kVectorBytes / sizeof(T);
-  using IntT = typename SameWidthInt<T>::type;
-  typedef T V __attribute__((vector_size(kVectorBytes)));
-  typedef IntT I __attribute__((vector_size(kVectorBytes)));
-  typedef uint32_t U __attribute__((vector_size(width * 4)));
+  using V = typename PackTypes<T>::V;
+  using I = typename PackTypes<T>::I;
+  using U = typename PackTypes<T>::U;
   using M = I;
   using Count = I;
 
@@ -54,7 +71,7 @@ struct PackLanes {
   static inline V u32_to_real(U u) {
     if constexpr (sizeof(T) == 4) {
       // Only called with values below 2^25: the signed conversion is exact and has an instruction.
-      typedef int32_t S __attribute__((vector_size(width * 4)));
+      using S = typename PackTypes<T>::SignedU;
       return __builtin_convertvector(__builtin_bit_cast(S, u), V);
     } else {
       return __builtin_convertvector(u, V);
@@ -76,22 +93,22 @@ namespace ebm {
 /// hi:lo = a · m per uint32 lane, through 64-bit lanes: even lanes are the low halves of the
 /// 64-bit lanes, odd lanes the high halves (little-endian), so two unsigned 32×32 → 64 multiplies
 /// (pmuludq on x86) cover all lanes without widening conversions.
-template <int Bytes>
-struct VectorMulHiLo32 {
-  typedef uint32_t U __attribute__((vector_size(Bytes)));
-  typedef uint64_t U64 __attribute__((vector_size(Bytes)));
-  static inline void apply(U a, uint32_t m, U& hi, U& lo) {
-    const U64 wide = __builtin_bit_cast(U64, a);
-    const U64 even = (wide & 0xFFFFFFFFull) * m;
-    const U64 odd = (wide >> 32) * m;
-    hi = __builtin_bit_cast(U, (even >> 32) | (odd & 0xFFFFFFFF00000000ull));
-    lo = __builtin_bit_cast(U, (even & 0xFFFFFFFFull) | (odd << 32));
-  }
-};
+#define EBM_VECTOR_MULHILO32(BYTES)                                                  \
+  template <>                                                                         \
+  struct MulHiLo32<uint32_t __attribute__((vector_size(BYTES)))> {                   \
+    typedef uint32_t U __attribute__((vector_size(BYTES)));                           \
+    typedef uint64_t U64 __attribute__((vector_size(BYTES)));                         \
+    static inline void apply(U a, uint32_t m, U& hi, U& lo) {                         \
+      const U64 wide = __builtin_bit_cast(U64, a);                                    \
+      const U64 even = (wide & 0xFFFFFFFFull) * m;                                    \
+      const U64 odd = (wide >> 32) * m;                                               \
+      hi = __builtin_bit_cast(U, (even >> 32) | (odd & 0xFFFFFFFF00000000ull));       \
+      lo = __builtin_bit_cast(U, (even & 0xFFFFFFFFull) | (odd << 32));               \
+    }                                                                                 \
+  };
 
-template <>
-struct MulHiLo32<cpu::PackLanes<float>::U> : VectorMulHiLo32<sizeof(cpu::PackLanes<float>::U)> {};
-template <>
-struct MulHiLo32<cpu::PackLanes<double>::U> : VectorMulHiLo32<sizeof(cpu::PackLanes<double>::U)> {};
+EBM_VECTOR_MULHILO32(64)  // PackLanes<float>::U
+EBM_VECTOR_MULHILO32(32)  // PackLanes<double>::U
+#undef EBM_VECTOR_MULHILO32
 
 }  // namespace ebm
