@@ -32,6 +32,8 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .records import ComponentRecord, PluginFailure, PluginSource
+from . import diagnostics
+from .sampling import DivergenceError, DivergenceWarning, SampleResult
 
 __all__ = [
     "__version__",
@@ -46,6 +48,10 @@ __all__ = [
     "PluginSource",
     "PluginWarning",
     "Sampler",
+    "SampleResult",
+    "DivergenceError",
+    "DivergenceWarning",
+    "diagnostics",
     "UnknownComponentError",
     "available",
     "dataset",

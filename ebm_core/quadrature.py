@@ -50,6 +50,9 @@ from typing import Any, Callable, Sequence, Union
 import torch
 
 __all__ = [
+    "EDGE_TOLERANCE",
+    "Bounds",
+    "Bounds2D",
     "Density1D",
     "GridDensity2D",
     "density_1d",
@@ -59,6 +62,7 @@ __all__ = [
     "separable_marginal",
 ]
 
+#: ``(lo, hi)``, the interval of a 1-D grid.
 Bounds = Sequence[float]
 #: ``(lo, hi)`` for both axes, or ``((x_lo, x_hi), (y_lo, y_hi))``.
 Bounds2D = Union[Sequence[float], Sequence[Sequence[float]]]
@@ -197,21 +201,22 @@ class GridDensity2D:
         return _tabulate(points, log_unnormalised, what=f"the marginal of coordinate {axis}")
 
     def mean(self) -> torch.Tensor:
-        """``E[(X, Y)]``, shape (2,)."""
-        return torch.tensor([self.marginal(0).mean(), self.marginal(1).mean()], dtype=torch.float64)
+        """``E[(X, Y)]``, shape (2,) (2-D trapezoid rule)."""
+        mass = self._cell_mass()
+        return torch.stack([(mass.sum(1) * self.x).sum(), (mass.sum(0) * self.y).sum()])
 
     def covariance(self) -> torch.Tensor:
-        """The 2×2 covariance matrix of ``(X, Y)``."""
-        p = self.density
-        hx, hy = float(self.x[1] - self.x[0]), float(self.y[1] - self.y[0])
-        weights = _trapezoid_weights(len(self.x), hx)[:, None] * _trapezoid_weights(len(self.y), hy)[None, :]
-        mean = self.mean()
-        dx = (self.x - mean[0])[:, None]
-        dy = (self.y - mean[1])[None, :]
-        cxx = float((weights * p * dx * dx).sum())
-        cxy = float((weights * p * dx * dy).sum())
-        cyy = float((weights * p * dy * dy).sum())
-        return torch.tensor([[cxx, cxy], [cxy, cyy]], dtype=torch.float64)
+        """The 2×2 covariance matrix of ``(X, Y)`` (2-D trapezoid rule)."""
+        mass, mean = self._cell_mass(), self.mean()
+        dx, dy = (self.x - mean[0])[:, None], (self.y - mean[1])[None, :]
+        cxy = (mass * dx * dy).sum()
+        return torch.stack([torch.stack([(mass * dx * dx).sum(), cxy]), torch.stack([cxy, (mass * dy * dy).sum()])])
+
+    def _cell_mass(self) -> torch.Tensor:
+        """``p(xᵢ, yⱼ)`` times the 2-D trapezoid weights: sums to 1."""
+        wx = _trapezoid_weights(len(self.x), float(self.x[1] - self.x[0]))
+        wy = _trapezoid_weights(len(self.y), float(self.y[1] - self.y[0]))
+        return self.density * wx[:, None] * wy[None, :]
 
 
 def density_1d(
@@ -316,7 +321,7 @@ def grid_density(
     )
     log_z = float(torch.logsumexp((-values + log_weights).reshape(-1), dim=0))
     if not math.isfinite(log_z):
-        raise ValueError(f"exp(−E) integrates to {math.exp(log_z) if log_z < 0 else 'infinity'} over the bounds")
+        raise ValueError(f"exp(−E) integrates to {'0' if log_z < 0 else 'infinity'} over the bounds")
     edge = torch.cat([values[0], values[-1], values[:, 0], values[:, -1]])
     _warn_if_truncated(float(values.min() - edge.min()), "the 2-D density", bounds)
     return GridDensity2D(x=x, y=y, energy=values, log_partition=log_z)
@@ -375,9 +380,9 @@ def _axis(bounds: Bounds, n: int, name: str) -> torch.Tensor:
         raise ValueError(f"{name} must be a pair (lo, hi) of numbers, got {bounds!r}") from exc
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"{name} must be finite with lo < hi, got ({lo}, {hi})")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 5:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 5:
         raise ValueError(f"the number of grid points must be an int >= 5, got {n!r}")
-    return torch.linspace(lo, hi, n, dtype=torch.float64)
+    return torch.linspace(lo, hi, int(n), dtype=torch.float64)
 
 
 def _bounds_2d(bounds: Bounds2D) -> tuple[Bounds, Bounds]:
@@ -389,9 +394,12 @@ def _bounds_2d(bounds: Bounds2D) -> tuple[Bounds, Bounds]:
 
 
 def _sizes_2d(n: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(n, int):
-        return n, n
-    nx, ny = n
+    if isinstance(n, numbers.Integral):
+        return n, n  # type: ignore[return-value]
+    try:
+        nx, ny = n
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"n must be an int or a pair (nx, ny), got {n!r}") from exc
     return nx, ny
 
 

@@ -19,6 +19,7 @@ BUILT_IN = {
     "rastrigin": dict(),
     "gaussian_mixture": dict(means=[[0.0, 1.0], [1.0, 0.0]]),
     "neural": dict(module=nn.Linear(2, 1), event_shape=2),
+    "mlp": dict(hidden=[8, 8]),
 }
 
 #: The ``energy_params`` table of ebm_core/kernels.py (checked against its text below).

@@ -22,24 +22,34 @@
 
 namespace ebm::cpu {
 
-constexpr int kVectorBytes = 64;
+// One native register per vector: 64 bytes with AVX-512, 32 with AVX, 16 otherwise (SSE2,
+// NEON). Wider vectors than the target has are split by the compiler, which costs far more
+// (spills) than the extra instruction-level parallelism gains.
+#if defined(__AVX512F__)
+#define EBM_VECTOR_BYTES 64
+#elif defined(__AVX__)
+#define EBM_VECTOR_BYTES 32
+#else
+#define EBM_VECTOR_BYTES 16
+#endif
+constexpr int kVectorBytes = EBM_VECTOR_BYTES;
 
 /// The vector types of PackLanes<T> (spelled out per T: GCC needs non-dependent vector sizes).
 template <class T>
 struct PackTypes;
 template <>
 struct PackTypes<float> {
-  typedef float V __attribute__((vector_size(64)));
-  typedef int32_t I __attribute__((vector_size(64)));
-  typedef uint32_t U __attribute__((vector_size(64)));
-  typedef int32_t SignedU __attribute__((vector_size(64)));
+  typedef float V __attribute__((vector_size(EBM_VECTOR_BYTES)));
+  typedef int32_t I __attribute__((vector_size(EBM_VECTOR_BYTES)));
+  typedef uint32_t U __attribute__((vector_size(EBM_VECTOR_BYTES)));
+  typedef int32_t SignedU __attribute__((vector_size(EBM_VECTOR_BYTES)));
 };
 template <>
 struct PackTypes<double> {
-  typedef double V __attribute__((vector_size(64)));
-  typedef int64_t I __attribute__((vector_size(64)));
-  typedef uint32_t U __attribute__((vector_size(32)));
-  typedef int32_t SignedU __attribute__((vector_size(32)));
+  typedef double V __attribute__((vector_size(EBM_VECTOR_BYTES)));
+  typedef int64_t I __attribute__((vector_size(EBM_VECTOR_BYTES)));
+  typedef uint32_t U __attribute__((vector_size(EBM_VECTOR_BYTES / 2)));
+  typedef int32_t SignedU __attribute__((vector_size(EBM_VECTOR_BYTES / 2)));
 };
 
 template <class T>
@@ -107,8 +117,8 @@ namespace ebm {
     }                                                                                 \
   };
 
-EBM_VECTOR_MULHILO32(64)  // PackLanes<float>::U
-EBM_VECTOR_MULHILO32(32)  // PackLanes<double>::U
+EBM_VECTOR_MULHILO32(EBM_VECTOR_BYTES)      // PackLanes<float>::U
+EBM_VECTOR_MULHILO32(EBM_VECTOR_BYTES / 2)  // PackLanes<double>::U
 #undef EBM_VECTOR_MULHILO32
 
 }  // namespace ebm

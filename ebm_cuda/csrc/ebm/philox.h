@@ -66,7 +66,7 @@ template <class U>
 EBM_HD_INLINE Words4<U> philox4x32_10(Words4<U> c, PhiloxKey key) {
   uint32_t k0 = key.k0;
   uint32_t k1 = key.k1;
-#if defined(__CUDA_ARCH__)
+#if defined(__CUDACC__)
 #pragma unroll
 #elif defined(__GNUC__)
 #pragma GCC unroll 10

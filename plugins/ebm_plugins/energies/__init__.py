@@ -21,6 +21,7 @@ def ebm_register_energies(register):
     from .gaussian import Gaussian
     from .gaussian_mixture import GaussianMixture
     from .harmonic import Harmonic
+    from .mlp import MLP
     from .neural import Neural
     from .rastrigin import Rastrigin
     from .rosenbrock import Rosenbrock
@@ -33,3 +34,4 @@ def ebm_register_energies(register):
     register("rastrigin", Rastrigin)
     register("gaussian_mixture", GaussianMixture)
     register("neural", Neural)
+    register("mlp", MLP)

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from ._analytic import AnalyticEnergy
+from ._analytic import AnalyticEnergy, sum_last
 from ._params import check_dim, check_scalar
 
 
@@ -45,18 +45,18 @@ class Ackley(AnalyticEnergy):
 
     # Written with expm1 so that E(0) = 0 exactly: −a(e^(−br) − 1) − e(e^(m−1) − 1).
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
-        r = (x * x).mean(-1).sqrt()
-        m = torch.cos(self.c * x).mean(-1)
+        r = (sum_last(x * x) / self.dim).sqrt()
+        m = sum_last(torch.cos(self.c * x)) / self.dim
         return -self.a * torch.expm1(-self.b * r) - math.e * torch.expm1(m - 1.0)
 
     def _grad(self, x: torch.Tensor) -> torch.Tensor:
-        return self._energy_and_grad(x)[1]
+        return self._energy_and_grad(x)[1]  # the gradient needs every term of the energy
 
     def _energy_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         phase = self.c * x
-        r = (x * x).mean(-1, keepdim=True).sqrt()
+        r = (sum_last(x * x) / self.dim).sqrt().unsqueeze(-1)
         funnel = torch.expm1(-self.b * r)  # e^(−br) − 1
-        ripple = torch.expm1(torch.cos(phase).mean(-1, keepdim=True) - 1.0)  # e^(m−1) − 1
+        ripple = torch.expm1(sum_last(torch.cos(phase)) / self.dim - 1.0).unsqueeze(-1)  # e^(m−1) − 1
         energy = (-self.a * funnel - math.e * ripple).squeeze(-1)
         # Near r = 0 the clamp only replaces the non-differentiable tip by a 0 subgradient.
         denominator = (self.dim * r).clamp_min(torch.finfo(x.dtype).eps)

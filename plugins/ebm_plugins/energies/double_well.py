@@ -6,7 +6,7 @@ from typing import ClassVar, Mapping
 
 import torch
 
-from ._analytic import AnalyticEnergy
+from ._analytic import AnalyticEnergy, sum_last
 from ._params import check_dim, check_scalar
 
 
@@ -42,14 +42,14 @@ class DoubleWell(AnalyticEnergy):
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         u = x * x - self.b**2
-        return self.barrier_height * (u * u).sum(-1)
+        return self.barrier_height * sum_last(u * u)
 
     def _grad(self, x: torch.Tensor) -> torch.Tensor:
         return (4.0 * self.barrier_height) * x * (x * x - self.b**2)
 
     def _energy_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         u = x * x - self.b**2
-        return self.barrier_height * (u * u).sum(-1), (4.0 * self.barrier_height) * x * u
+        return self.barrier_height * sum_last(u * u), (4.0 * self.barrier_height) * x * u
 
     def kernel_params(self) -> Mapping[str, float]:
         return {"barrier_height": self.barrier_height, "b": self.b}

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
-from ._analytic import AnalyticEnergy
+from ._analytic import AnalyticEnergy, sum_last
 from ._params import as_float_tensor, as_vector, check_dim, check_positive, constant_dtype
 
 
@@ -31,6 +31,11 @@ class Gaussian(AnalyticEnergy):
     agree); with none of them the Gaussian is 2-D, like the other built-in energies. The
     constants are buffers (``.to(device)`` moves them) in float64 when any argument is a
     float64 tensor, else in the default dtype; inputs of any floating dtype are accepted.
+
+    Attributes (buffers; also the fused-kernel parameters, see :mod:`ebm_core.kernels`):
+        mean: μ, shape ``(d,)``.
+        precision_diag: diagonal of P, ``(d,)`` — set in the diagonal case, else ``None``.
+        precision: P, ``(d, d)`` — set in the full case, else ``None``.
 
     Example::
 
@@ -81,8 +86,8 @@ class Gaussian(AnalyticEnergy):
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         diff = x - self.mean.to(x)
         if self.precision_diag is not None:
-            return 0.5 * (self.precision_diag.to(x) * diff * diff).sum(-1)
-        return 0.5 * ((diff @ self.precision.to(x)) * diff).sum(-1)
+            return 0.5 * ((diff * diff) @ self.precision_diag.to(x))
+        return 0.5 * sum_last((diff @ self.precision.to(x)) * diff)
 
     def _grad(self, x: torch.Tensor) -> torch.Tensor:
         diff = x - self.mean.to(x)
@@ -96,7 +101,7 @@ class Gaussian(AnalyticEnergy):
             gradient = self.precision_diag.to(x) * diff
         else:
             gradient = diff @ self.precision.to(x)
-        return 0.5 * (gradient * diff).sum(-1), gradient
+        return 0.5 * sum_last(gradient * diff), gradient
 
     # ------------------------------------------------------- exact references
     @property

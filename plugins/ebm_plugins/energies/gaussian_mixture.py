@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from ._analytic import AnalyticEnergy
+from ._analytic import AnalyticEnergy, sum_last
 from ._params import as_float_tensor, check_positive, constant_dtype
 
 
@@ -80,13 +80,13 @@ class GaussianMixture(AnalyticEnergy):
         """``(log wₖ N(x; μₖ, σₖ²)  (batch, K),  x − μₖ  (batch, K, d),  1/σₖ²  (K, d))``."""
         diff = x[:, None, :] - self.means.to(x)
         inv_var = self._inv_var.to(x)
-        return self._log_coef.to(x) - 0.5 * (diff * diff * inv_var).sum(-1), diff, inv_var
+        return self._log_coef.to(x) - 0.5 * sum_last(diff * diff * inv_var), diff, inv_var
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         return -torch.logsumexp(self._log_joint(x)[0], dim=-1)
 
     def _grad(self, x: torch.Tensor) -> torch.Tensor:
-        return self._energy_and_grad(x)[1]
+        return self._energy_and_grad(x)[1]  # the responsibilities need the energy anyway
 
     def _energy_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         log_joint, diff, inv_var = self._log_joint(x)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
-from ._analytic import AnalyticEnergy
+from ._analytic import AnalyticEnergy, sum_last
 from ._params import as_vector, check_dim, check_scalar, constant_dtype
 
 
@@ -43,14 +43,14 @@ class Harmonic(AnalyticEnergy):
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         diff = x - self.center.to(x)
-        return (0.5 * self.k) * (diff * diff).sum(-1)
+        return (0.5 * self.k) * sum_last(diff * diff)
 
     def _grad(self, x: torch.Tensor) -> torch.Tensor:
         return self.k * (x - self.center.to(x))
 
     def _energy_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         diff = x - self.center.to(x)
-        return (0.5 * self.k) * (diff * diff).sum(-1), self.k * diff
+        return (0.5 * self.k) * sum_last(diff * diff), self.k * diff
 
     def log_partition(self) -> float:
         """``log Z = log ∫ exp(−E(x)) dx = (d/2) log(2π/k)``."""

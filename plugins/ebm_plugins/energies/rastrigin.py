@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from ._analytic import AnalyticEnergy
+from ._analytic import AnalyticEnergy, sum_last
 from ._params import check_dim, check_scalar
 
 _TWO_PI = 2.0 * math.pi
@@ -38,14 +38,14 @@ class Rastrigin(AnalyticEnergy):
         self.a = check_scalar(a, "a", nonnegative=True)
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
-        return (x * x - self.a * torch.cos(_TWO_PI * x)).sum(-1) + self.a * self.dim
+        return sum_last(x * x - self.a * torch.cos(_TWO_PI * x)) + self.a * self.dim
 
     def _grad(self, x: torch.Tensor) -> torch.Tensor:
         return 2.0 * x + (_TWO_PI * self.a) * torch.sin(_TWO_PI * x)
 
     def _energy_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         phase = _TWO_PI * x
-        energy = (x * x - self.a * torch.cos(phase)).sum(-1) + self.a * self.dim
+        energy = sum_last(x * x - self.a * torch.cos(phase)) + self.a * self.dim
         return energy, 2.0 * x + (_TWO_PI * self.a) * torch.sin(phase)
 
     def extra_repr(self) -> str:

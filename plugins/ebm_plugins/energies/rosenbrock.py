@@ -7,7 +7,7 @@ from typing import ClassVar, Mapping
 import torch
 import torch.nn.functional as F
 
-from ._analytic import AnalyticEnergy
+from ._analytic import AnalyticEnergy, sum_last
 from ._params import check_dim, check_scalar
 
 
@@ -47,7 +47,7 @@ class Rosenbrock(AnalyticEnergy):
         head, tail = x[:, :-1], x[:, 1:]
         r = tail - head * head
         s = self.a - head
-        return (self.b * r * r + s * s).sum(-1)
+        return sum_last(self.b * r * r + s * s)
 
     def _grad(self, x: torch.Tensor) -> torch.Tensor:
         head, tail = x[:, :-1], x[:, 1:]
@@ -57,7 +57,7 @@ class Rosenbrock(AnalyticEnergy):
         head, tail = x[:, :-1], x[:, 1:]
         r = tail - head * head
         s = self.a - head
-        return (self.b * r * r + s * s).sum(-1), self._grad_from(head, r)
+        return sum_last(self.b * r * r + s * s), self._grad_from(head, r)
 
     def _grad_from(self, head: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         # d/dx_i of the term i (i < d) plus d/dx_(i+1) of the term i, placed one step right.

@@ -21,10 +21,13 @@ import ebm_core
 
 @ebm_core.hookimpl
 def ebm_register_losses(register):
+    from .contrastive_divergence import ContrastiveDivergence, PersistentContrastiveDivergence
     from .denoising_score_matching import DenoisingScoreMatching
     from .score_matching import ScoreMatching
     from .sliced_score_matching import SlicedScoreMatching
 
+    register("cd", ContrastiveDivergence)
+    register("pcd", PersistentContrastiveDivergence)
     register("score_matching", ScoreMatching)
     register("sliced_score_matching", SlicedScoreMatching)
     register("denoising_score_matching", DenoisingScoreMatching)

@@ -39,6 +39,13 @@ def probability(value: Any, name: str) -> float:
     return float(value)
 
 
+def unit_interval(value: Any, name: str) -> float:
+    """``value`` as a float in ``[0, 1)``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {name}={value!r}")
+    return float(value)
+
+
 def positive_tensor(value: Any, name: str) -> torch.Tensor:
     """``value`` (scalar, sequence or tensor) as a detached float64 CPU tensor with entries > 0."""
     try:

@@ -10,7 +10,7 @@ import torch
 from ebm_core.sampling import ChainState
 
 from ._adaptive import AdaptiveStepSizeSampler
-from ._checks import positive_int, positive_tensor
+from ._checks import positive_int, positive_tensor, unit_interval
 from .leapfrog import leapfrog
 
 
@@ -21,6 +21,7 @@ class HMCState(ChainState):
     momentum: torch.Tensor | None = None
     proposal: torch.Tensor | None = None
     uniform: torch.Tensor | None = None
+    jitter: torch.Tensor | None = None
 
 
 class HMC(AdaptiveStepSizeSampler):
@@ -44,6 +45,12 @@ class HMC(AdaptiveStepSizeSampler):
             ``None`` is the identity.
         adapt_step_size, adapt_mass: what to tune during burn-in.
         target_accept: acceptance rate the step size aims at (0.8, as in Stan).
+        step_size_jitter: ``j ∈ [0, 1)``; each chain's transition uses ``ε (1 + j u)``,
+            ``u ~ U(−1, 1)`` (Neal 2011, §5.4.2.2). With a fixed ``εL`` HMC can resonate with
+            the target's periods — on Gaussians the acceptance rate is not even monotone in
+            ε, so step-size adaptation may settle on a poor root — and jitter smooths that
+            out. ``0`` (default) is the kernel contract of :mod:`ebm_core.kernels`; with
+            ``j > 0`` the chain always runs on the torch path.
 
     Example::
 
@@ -65,12 +72,14 @@ class HMC(AdaptiveStepSizeSampler):
         adapt_step_size: bool = True,
         adapt_mass: bool = True,
         target_accept: float = 0.8,
+        step_size_jitter: float = 0.0,
     ) -> None:
         super().__init__(
             energy, step_size=step_size, adapt_step_size=adapt_step_size, target_accept=target_accept
         )
         self.n_leapfrog = positive_int(n_leapfrog, "n_leapfrog", "it is the number of leapfrog steps per proposal, e.g. 10")
         self.adapt_mass = bool(adapt_mass)
+        self.step_size_jitter = unit_interval(step_size_jitter, "step_size_jitter")
         self._inv_mass = None if inv_mass is None else positive_tensor(inv_mass, "inv_mass")
 
     @property
@@ -96,6 +105,7 @@ class HMC(AdaptiveStepSizeSampler):
             momentum=torch.empty_like(x),
             proposal=torch.empty_like(x),
             uniform=torch.empty_like(energy),
+            jitter=torch.empty_like(energy).view(-1, *([1] * (x.dim() - 1))),
         )
 
     def step(self, state: HMCState, generator: torch.Generator | None = None) -> HMCState:
@@ -103,8 +113,12 @@ class HMC(AdaptiveStepSizeSampler):
         p = state.momentum.normal_(generator=generator).mul_(inv_mass.rsqrt())
         h0 = state.energy + 0.5 * _sum_event(p * p * inv_mass)
         proposal = state.proposal.copy_(x)
+        step_size = state.step_size
+        if self.step_size_jitter > 0:
+            u = state.jitter.uniform_(-self.step_size_jitter, self.step_size_jitter, generator=generator)
+            step_size = u.add_(1.0).mul_(step_size)  # per chain, (chains, 1, ..., 1)
         energy1, grad1 = leapfrog(
-            self.energy, proposal, p, state.grad, state.step_size, self.n_leapfrog, inv_mass
+            self.energy, proposal, p, state.grad, step_size, self.n_leapfrog, inv_mass
         )
         h1 = energy1 + 0.5 * _sum_event(p * p * inv_mass)
         log_ratio = torch.where(torch.isfinite(h1), h0 - h1, float("-inf"))
@@ -139,6 +153,8 @@ class HMC(AdaptiveStepSizeSampler):
         self._inv_mass = state.inv_mass.detach().clone()
 
     def kernel_params(self) -> Mapping[str, Any] | None:
+        if self.step_size_jitter > 0:  # not part of the kernel contract
+            return None
         if self._inv_mass is None and self.energy.event_shape is None:
             return None
         event = torch.Size(self.energy.event_shape or self._inv_mass.shape)
@@ -161,7 +177,8 @@ class HMC(AdaptiveStepSizeSampler):
         return (
             f"HMC(step_size={self.step_size:g}, n_leapfrog={self.n_leapfrog}, "
             f"adapt_step_size={self.adapt_step_size}, adapt_mass={self.adapt_mass}, "
-            f"target_accept={self.target_accept:g}, energy={type(self.energy).__name__})"
+            f"target_accept={self.target_accept:g}, step_size_jitter={self.step_size_jitter:g}, "
+            f"energy={type(self.energy).__name__})"
         )
 
 

@@ -1,0 +1,265 @@
+"""Contrastive divergence: push the energy of data down and that of model samples up.
+
+The gradient of the negative log-likelihood of ``p_θ = exp(−E_θ)/Z_θ`` is
+
+.. math::
+
+    \\nabla_\\theta\\, \\mathbb E_\\text{data}[-\\log p_\\theta(x)]
+      = \\mathbb E_\\text{data}[\\nabla_\\theta E_\\theta(x)] - \\mathbb E_{p_\\theta}[\\nabla_\\theta E_\\theta(x)],
+
+so with negatives ``x⁻`` approximately drawn from ``p_θ`` by ``k`` steps of an MCMC sampler
+(and treated as constants), the loss
+
+.. math::
+
+    L = \\overline{E(x)} - \\overline{E(x^-)} + \\alpha\\,\\big(\\overline{E(x)^2} + \\overline{E(x^-)^2}\\big)
+
+has that gradient, plus a small penalty (weight ``α``) that keeps the energies near zero so
+they cannot drift without bound (Du & Mordatch, 2019); ``α = 0`` is plain maximum-likelihood
+CD (the penalty shifts the optimum, so use ``α = 0`` when an exact fit matters). Training
+lowers the energy of data relative to the negatives.
+
+Where the chains start:
+
+* ``start="data"`` — CD-k (Hinton, 2002): each chain starts at a data point;
+* ``start="noise"`` — short-run MCMC from fresh noise each batch;
+* ``persistent=True`` — PCD (Tieleman, 2008) with a replay buffer: each batch takes
+  ``batch`` chains at random from a buffer of ``buffer_size`` states (noise at first),
+  restarts a fraction ``reinit_fraction`` of them from ``start`` (noise by default), runs
+  ``k`` steps and writes them back. The buffer is part of the loss's ``state_dict``.
+
+Noise is ``U[−noise_scale, noise_scale]`` per coordinate (``noise="uniform"``) or
+``N(0, noise_scale²)`` (``noise="gaussian"``). Negatives whose chain diverged (non-finite) are
+left out of the loss and, with a buffer, restarted. What was sampled is in :attr:`last`:
+``negatives``, ``energy_data``, ``energy_negatives``, ``acceptance_rate``, ``n_divergent``
+and, with a buffer, ``n_reinitialised``.
+
+Example::
+
+    import torch, ebm_core
+    net = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.SiLU(), torch.nn.Linear(64, 1))
+    energy = ebm_core.energy("neural", module=net, event_shape=2)
+    loss = ebm_core.loss("cd", energy, sampler="langevin", k=20, persistent=True,
+                         noise_scale=3.0, sampler_kwargs={"step_size": 0.01})
+    optimiser = torch.optim.Adam(energy.parameters(), lr=1e-3)
+    data = ebm_core.dataset("eight_gaussians")
+    for _ in range(3):
+        optimiser.zero_grad()
+        loss(data.sample(128)).backward()
+        optimiser.step()
+    negatives = loss.last["negatives"]  # what the sampler produced for the last batch
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import torch
+
+import ebm_core
+from ebm_core import Energy, Loss, Sampler
+from ebm_core.sampling import DivergenceError
+
+from .checks import check_data, check_energy, non_negative, positive, positive_int
+from .noise import check_generator, rand_like, randn_like
+from .replay_buffer import ReplayBuffer
+
+_STARTS = ("data", "noise")
+_NOISES = ("uniform", "gaussian")
+
+
+class ContrastiveDivergence(Loss):
+    """CD-k, short-run or persistent contrastive divergence with any registered sampler.
+
+    Args:
+        energy: the :class:`ebm_core.Energy` to train.
+        sampler: a registered sampler name (built with ``sampler_kwargs``) or a
+            :class:`ebm_core.Sampler` of this same energy.
+        k: sampler steps per batch.
+        start: where fresh chains start, ``"data"`` or ``"noise"``; default ``"data"``
+            (CD-k), or ``"noise"`` with ``persistent=True``.
+        persistent: keep the chains in a replay buffer between batches (PCD).
+        buffer_size: states in the replay buffer (at least the batch size).
+        reinit_fraction: probability that a chain drawn from the buffer restarts fresh.
+        noise: ``"uniform"`` or ``"gaussian"`` starting noise, of scale ``noise_scale``.
+        alpha: weight of the energy-magnitude penalty ``α (E(x)² + E(x⁻)²)``.
+        sampler_kwargs: keyword arguments for the sampler built from a name.
+        generator: source of all of this loss's randomness (chains, buffer, noise).
+    """
+
+    def __init__(
+        self,
+        energy: Energy,
+        sampler: str | Sampler = "langevin",
+        k: int = 20,
+        start: str | None = None,
+        persistent: bool = False,
+        buffer_size: int = 10_000,
+        reinit_fraction: float = 0.05,
+        noise: str = "uniform",
+        noise_scale: float = 1.0,
+        alpha: float = 0.1,
+        sampler_kwargs: Mapping[str, Any] | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__(check_energy(energy))
+        self.sampler = _build_sampler(sampler, energy, sampler_kwargs)
+        self.k = positive_int("k", k)
+        self.persistent = bool(persistent)
+        start = start if start is not None else ("noise" if self.persistent else "data")
+        if start not in _STARTS:
+            raise ValueError(f"start must be one of {', '.join(_STARTS)}; got {start!r}")
+        self.start = start
+        if noise not in _NOISES:
+            raise ValueError(f"noise must be one of {', '.join(_NOISES)}; got {noise!r}")
+        self.noise = noise
+        self.noise_scale = positive("noise_scale", noise_scale)
+        self.alpha = non_negative("alpha", alpha)
+        fraction = non_negative("reinit_fraction", reinit_fraction)
+        if fraction > 1:
+            raise ValueError(f"reinit_fraction must lie in [0, 1], got {fraction!r}")
+        self.reinit_fraction = fraction
+        self.generator = check_generator(generator)
+        self.buffer = ReplayBuffer(buffer_size) if self.persistent else None
+
+    def forward(self, data: torch.Tensor) -> torch.Tensor:
+        data = check_data(self.energy, data)
+        batch = data.shape[0]
+        if self.persistent:
+            rows, chains, restarted = self._chains_from_buffer(data)
+        else:
+            chains, rows, restarted = self._fresh(data, batch), None, None
+        result = self.sampler.run(chains, n_steps=self.k, generator=self.generator)
+        negatives = result.samples.detach()
+        finite = ~result.divergent
+        if not bool(finite.any()):
+            raise DivergenceError(
+                f"all {batch} negative chains of {type(self.sampler).__name__} became non-finite "
+                "within k steps; lower the sampler's step size or add a clamp"
+            )
+        if rows is not None:
+            self._store(rows, negatives, finite, data)
+        energy_data = self.energy(data)
+        energy_negatives = self.energy(negatives[finite])
+        loss = energy_data.mean() - energy_negatives.mean()
+        if self.alpha:
+            loss = loss + self.alpha * (energy_data.pow(2).mean() + energy_negatives.pow(2).mean())
+        self.record(
+            negatives=negatives,
+            energy_data=energy_data.mean(),
+            energy_negatives=energy_negatives.mean(),
+            acceptance_rate=result.mean_acceptance_rate,
+            n_divergent=int(result.n_divergent),
+        )
+        if restarted is not None:
+            self.record(n_reinitialised=restarted)
+        return loss
+
+    # ------------------------------------------------------------- chains
+    def _fresh(self, data: torch.Tensor, n: int) -> torch.Tensor:
+        """``n`` new chain starts from ``start``: copies of data rows, or noise."""
+        if self.start == "noise":
+            return self._noise(data, n)
+        if n == data.shape[0]:
+            return data.detach().clone()
+        device = self.generator.device if self.generator is not None else data.device
+        index = torch.randint(0, data.shape[0], (n,), generator=self.generator, device=device)
+        return data.detach()[index.to(data.device)].clone()
+
+    def _noise(self, data: torch.Tensor, n: int) -> torch.Tensor:
+        """``n`` noise draws shaped, typed and placed like rows of ``data``."""
+        like = data.new_empty((n,) + tuple(data.shape[1:]))
+        if self.noise == "uniform":
+            return self.noise_scale * (2 * rand_like(like, self.generator) - 1)
+        return self.noise_scale * randn_like(like, self.generator)
+
+    def _chains_from_buffer(self, data: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int]:
+        batch, buffer = data.shape[0], self.buffer
+        if buffer.capacity < batch:
+            raise ValueError(
+                f"buffer_size ({buffer.capacity}) is smaller than the batch ({batch}): each batch "
+                f"draws {batch} distinct chains from the buffer; use buffer_size >= {batch}"
+            )
+        if not buffer.is_filled or buffer.samples.shape[1:] != data.shape[1:]:
+            buffer.fill(self._noise(data, buffer.capacity))
+        if buffer.samples.dtype != data.dtype or buffer.samples.device != data.device:
+            buffer.samples = buffer.samples.to(data)
+        rows, chains = buffer.draw(batch, self.generator)
+        restart = rand_like(data.new_empty(batch), self.generator) < self.reinit_fraction
+        n_restart = int(restart.sum())
+        if n_restart:
+            chains[restart] = self._fresh(data, n_restart)
+        return rows, chains, n_restart
+
+    def _store(self, rows: torch.Tensor, negatives: torch.Tensor, finite: torch.Tensor, data: torch.Tensor) -> None:
+        states = negatives.clone()
+        if not bool(finite.all()):
+            states[~finite] = self._noise(data, int((~finite).sum()))
+        self.buffer.write(rows, states)
+
+    def extra_repr(self) -> str:
+        mode = f"persistent, buffer_size={self.buffer.capacity}" if self.persistent else f"start={self.start!r}"
+        return f"sampler={type(self.sampler).__name__}, k={self.k}, {mode}, alpha={self.alpha}"
+
+
+class PersistentContrastiveDivergence(ContrastiveDivergence):
+    """Persistent contrastive divergence: ``cd`` with ``persistent=True`` (a replay buffer).
+
+    Same arguments as :class:`ContrastiveDivergence` except ``persistent``; fresh chains
+    (the buffer's first content and the restarted fraction) start from noise by default.
+
+    Example::
+
+        import torch, ebm_core
+        energy = ebm_core.energy("gaussian", dim=2)
+        loss = ebm_core.loss("pcd", energy, sampler="mala", k=5, buffer_size=256)
+        loss(torch.randn(64, 2))
+        assert loss.state_dict()["buffer.samples"].shape == (256, 2)
+    """
+
+    def __init__(
+        self,
+        energy: Energy,
+        sampler: str | Sampler = "langevin",
+        k: int = 20,
+        start: str | None = None,
+        buffer_size: int = 10_000,
+        reinit_fraction: float = 0.05,
+        noise: str = "uniform",
+        noise_scale: float = 1.0,
+        alpha: float = 0.1,
+        sampler_kwargs: Mapping[str, Any] | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__(
+            energy,
+            sampler=sampler,
+            k=k,
+            start=start,
+            persistent=True,
+            buffer_size=buffer_size,
+            reinit_fraction=reinit_fraction,
+            noise=noise,
+            noise_scale=noise_scale,
+            alpha=alpha,
+            sampler_kwargs=sampler_kwargs,
+            generator=generator,
+        )
+
+
+def _build_sampler(sampler: str | Sampler, energy: Energy, sampler_kwargs: Mapping[str, Any] | None) -> Sampler:
+    if isinstance(sampler, str):
+        return ebm_core.sampler(sampler, energy, **dict(sampler_kwargs or {}))
+    if not isinstance(sampler, Sampler):
+        raise TypeError(
+            f"sampler must be a registered sampler name or an ebm_core.Sampler, got {type(sampler).__name__}"
+        )
+    if sampler_kwargs:
+        raise ValueError("sampler_kwargs apply only to a sampler given by name; configure the instance directly")
+    if sampler.energy is not energy:
+        raise ValueError(
+            "sampler samples a different energy than this loss trains; build it for the same "
+            "energy, e.g. ebm_core.sampler('langevin', energy, step_size=0.01)"
+        )
+    return sampler
+
