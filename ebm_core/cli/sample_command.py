@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     energy = components.build_energy(config, device)
     if energy.event_shape is None:
         raise ValueError(f"energy {args.energy!r} does not know its event shape; give it one (e.g. --set energy.dim=2)")
+    if args.plot and energy.event_shape != (2,):
+        raise ValueError(f"--plot needs a 2-D energy; {args.energy!r} has event shape {energy.event_shape}")
     sampler = components.build_sampler(config, energy)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     start = args.init_scale * torch.randn(args.n, *energy.event_shape, generator=generator, device=device)
@@ -81,8 +83,6 @@ def run(args: argparse.Namespace) -> int:
         f"divergent chains {result.n_divergent}; step size {result.step_size}"
     )
     if args.plot:
-        if energy.event_shape != (2,):
-            raise ValueError(f"--plot needs a 2-D energy; {args.energy!r} has event shape {energy.event_shape}")
         from ..plotting import bounds_around, plot_landscape
 
         path = plot_landscape(energy, args.plot, bounds=bounds_around(samples, margin=0.1), samples=samples,

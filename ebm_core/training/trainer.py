@@ -285,6 +285,6 @@ class Trainer:
 
 
 def _format(metrics: dict[str, float]) -> str:
-    short = {"loss": "loss", "energy_data": "E(data)", "energy_negative": "E(neg)", "acceptance_rate": "acc"}
+    short = {"loss": "loss", "energy_data": "E(data)", "energy_negatives": "E(neg)", "acceptance_rate": "acc"}
     parts = [f"{label}={metrics[key]:.3g}" for key, label in short.items() if key in metrics and math.isfinite(metrics[key])]
     return " ".join(parts)

@@ -32,6 +32,21 @@ struct RealBits<double> {
   static constexpr int64_t one_bits = 0x3FF0000000000000LL;  // 1.0
 };
 
+/// ln 2 = head + tail; the head has enough trailing zero bits (9 in float, 21 in double) that
+/// e · head is exact for every exponent e a uniform can have.
+template <class T>
+struct LogConstants;
+template <>
+struct LogConstants<float> {
+  static constexpr double ln2_head = 0.693145751953125;          // 0x3F317200
+  static constexpr double ln2_tail = 1.4286068203094172321e-06;  // ln 2 − head
+};
+template <>
+struct LogConstants<double> {
+  static constexpr double ln2_head = 6.93147180369123816490e-01;  // 0x3FE62E42FEE00000
+  static constexpr double ln2_tail = 1.90821492927058770002e-10;  // ln 2 − head
+};
+
 /// log(u) for normal, positive u (the uniforms of random.h lie in [2⁻⁵³, 1]).
 ///
 /// Write u = 2ᵉ·m with m in [1/√2, √2); then log u = e·ln 2 + log m and
@@ -52,9 +67,9 @@ EBM_HD_INLINE typename L::V log_unit(typename L::V u) {
   const V e = L::to_real(exponent) + L::select(above, L::splat(T(1)), L::splat(T(0)));
   const V s = (m - T(1)) / (m + T(1));
   const V z = s * s;
-  V series;
+  V series;  // (log m − 2s) / (2s·z) = 1/3 + z/5 + z²/7 + …
   if constexpr (sizeof(T) == 4) {
-    series = T(1) + z * (T(1.0 / 3) + z * (T(1.0 / 5) + z * (T(1.0 / 7) + z * T(1.0 / 9))));
+    series = T(1.0 / 3) + z * (T(1.0 / 5) + z * (T(1.0 / 7) + z * T(1.0 / 9)));
   } else {
     series = T(1.0 / 17) + z * T(1.0 / 19);
     series = T(1.0 / 15) + z * series;
@@ -64,9 +79,13 @@ EBM_HD_INLINE typename L::V log_unit(typename L::V u) {
     series = T(1.0 / 7) + z * series;
     series = T(1.0 / 5) + z * series;
     series = T(1.0 / 3) + z * series;
-    series = T(1) + z * series;
   }
-  return e * T(0.69314718055994531) + T(2) * s * series;
+  // e·ln 2 is split (Cody–Waite) into a head with trailing zero bits, exact when multiplied by
+  // the small integer e, and a tail; the large terms are added last to limit cancellation
+  // (e = −1, log m ≈ +0.35 near u = 1/√2).
+  const V two_s = s + s;
+  const V small = e * T(LogConstants<T>::ln2_tail) + two_s * z * series;
+  return e * T(LogConstants<T>::ln2_head) + (two_s + small);
 }
 
 /// sin(2πu) and cos(2πu) for u in [0, 1).
