@@ -97,6 +97,7 @@ class ChainResult:
     per chain, the one at ``x0`` included (every chain does the same number).
     ``divergent`` (chains,) bool flags chains whose state or energy became non-finite
     (MALA/HMC reject non-finite proposals, so only ``langevin`` chains can diverge).
+    ``trajectory`` is chain-major, shape (chains, n_kept, d), like ``SampleResult.trajectory``.
     """
 
     samples: torch.Tensor

@@ -73,7 +73,8 @@ class Sampler(abc.ABC):
         if not isinstance(energy, Energy):
             raise TypeError(
                 f"energy must be an ebm_core.Energy, got {type(energy).__name__}; build one with "
-                "ebm_core.energy(name, ...) or wrap a callable with ebm_core.energy('neural', module=f)"
+                "ebm_core.energy(name, ...) or wrap a callable with "
+                "ebm_core.energy('neural', module=f)"
             )
         self.energy = energy
 
@@ -152,7 +153,8 @@ class Sampler(abc.ABC):
             thin: keep every ``thin``-th state after burn-in in the trajectory.
             generator: source of all randomness; the same seed gives the same samples.
             progress: show a tqdm progress bar.
-            return_trajectory: record the kept states, ``(chains, (n_steps−burn_in)//thin, *event)``.
+            return_trajectory: record the kept states,
+                ``(chains, (n_steps − burn_in) // thin, *event_shape)``.
             accelerate: allow fused kernels (also disabled by ``EBM_DISABLE_KERNELS=1``).
 
         Never raises for divergent chains: they are flagged in ``result.divergent``.

@@ -53,7 +53,8 @@ def mass_matrix_windows(n_adapt: int) -> list[tuple[int, int]]:
 
     Example::
 
-        assert mass_matrix_windows(1000) == [(75, 100), (100, 150), (150, 250), (250, 450), (450, 950)]
+        windows = [(75, 100), (100, 150), (150, 250), (250, 450), (450, 950)]
+        assert mass_matrix_windows(1000) == windows
     """
     if n_adapt < MIN_MASS_ADAPTATION:
         return []
@@ -74,7 +75,7 @@ def mass_matrix_windows(n_adapt: int) -> list[tuple[int, int]]:
 
 
 def regularised_variance(welford: WelfordVariance) -> torch.Tensor:
-    """Stan's shrinkage of a variance estimate towards 1e-3: ``(n σ̂² + 5·10⁻³) / (n + 5)``."""
+    """Stan's shrinkage of a variance towards 1e-3: ``(n σ̂² + 5·10⁻³) / (n + 5)``."""
     n = welford.count
     return welford.variance() * (n / (n + 5.0)) + 1e-3 * (5.0 / (n + 5.0))
 

@@ -22,6 +22,15 @@ For Langevin with no chain kernel, a :class:`~ebm_core.kernels.LangevinUpdateKer
 registered with ``energy="*"`` may perform each step's update while torch evaluates the
 gradient (:func:`find_update_kernel`).
 
+What the loop expects back
+--------------------------
+A :class:`~ebm_core.kernels.ChainResult` with ``samples`` ``(chains, d)``, ``energy``,
+``n_accepted`` (steps after burn-in) and ``divergent`` ``(chains,)``, and — when
+``record_trajectory`` — ``trajectory`` ``(chains, n_kept, d)``, chain-major like
+``SampleResult.trajectory``; anything else raises an error naming the kernel. The loop
+reshapes ``d`` back to the event shape, reports ``backend`` as the kernel's qualified
+registry name, and adds the torch burn-in's gradient evaluations to the kernel's.
+
 A kernel factory is called once per run; a plugin whose kernels are costly to build should
 return a cached instance.
 """
@@ -167,17 +176,19 @@ def find_update_kernel(
 
 
 def draw_seed(generator: torch.Generator | None, device: torch.device) -> int:
-    """A 62-bit seed for a counter-based kernel RNG, drawn from ``generator`` (or the global RNG)."""
+    """A 62-bit seed for a counter-based kernel RNG, drawn from ``generator`` (or torch's)."""
     if generator is not None:
         device = generator.device
     return int(torch.randint(0, _SEED_BOUND, (1,), generator=generator, device=device))
 
 
 def _on_chain_device(params: Mapping[str, ParamValue], x: torch.Tensor) -> dict[str, ParamValue]:
-    return {
-        k: v.detach().to(device=x.device, dtype=x.dtype).contiguous() if isinstance(v, torch.Tensor) else v
-        for k, v in params.items()
-    }
+    def convert(v: ParamValue) -> ParamValue:
+        if isinstance(v, torch.Tensor):
+            return v.detach().to(device=x.device, dtype=x.dtype).contiguous()
+        return v
+
+    return {k: convert(v) for k, v in params.items()}
 
 
 def _check_result(name: str, request: ChainRequest, result: ChainResult) -> None:

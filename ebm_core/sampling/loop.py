@@ -3,9 +3,9 @@ trajectory recording, divergence detection, progress, and the fast path.
 
 Schedule: step ``s = 1 … n_steps``; steps ``1 … burn_in`` are discarded (and adapt the
 sampler when it has an adaptation); the trajectory keeps the states after steps
-``burn_in + thin, burn_in + 2·thin, …`` — ``(n_steps − burn_in) // thin`` of them, in a tensor
-allocated once — and ``samples`` is the state after the last step. Acceptance rates count the
-steps after burn-in.
+``burn_in + thin, burn_in + 2·thin, …`` — ``(n_steps − burn_in) // thin`` of them, in a
+tensor allocated once — and ``samples`` is the state after the last step. Acceptance rates
+count the steps after burn-in.
 
 The step loop never reads a tensor value on the host (no ``.item()``, no boolean indexing):
 acceptance counts, adaptation and recording are tensor ops, so CUDA chains run without

@@ -29,13 +29,14 @@ def check_schedule(n_steps: Any, burn_in: Any, thin: Any) -> tuple[int, int, int
     if burn_in >= n_steps:
         raise ValueError(
             f"burn_in={burn_in} leaves no step to sample with n_steps={n_steps}: burn_in counts "
-            f"steps discarded before sampling, so use burn_in < n_steps (e.g. n_steps={burn_in + n_steps})"
+            "steps discarded before sampling, so use burn_in < n_steps "
+            f"(e.g. n_steps={burn_in + n_steps})"
         )
     kept = n_steps - burn_in
     if thin > kept:
         raise ValueError(
-            f"thin={thin} keeps no state: only n_steps - burn_in = {kept} steps follow the burn-in; "
-            f"use thin <= {kept} or increase n_steps"
+            f"thin={thin} keeps no state: only n_steps - burn_in = {kept} steps follow the "
+            f"burn-in; use thin <= {kept} or increase n_steps"
         )
     return n_steps, burn_in, thin
 
@@ -59,7 +60,8 @@ def starting_states(
     x = energy.check_input(x, name="x")
     if x.dim() == 0 or x.shape[0] == 0:
         raise ValueError(
-            f"x must hold at least one chain, shape (chains, *event_shape); got shape {tuple(x.shape)}"
+            "x must hold at least one chain, shape (chains, *event_shape); "
+            f"got shape {tuple(x.shape)}"
         )
     _check_dtype(energy, x)
     check_generator(generator, x)

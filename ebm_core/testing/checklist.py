@@ -85,7 +85,9 @@ class Checklist:
             for j in range(i, z.shape[0]):
                 self.z(f"{label}[{i},{j}]", float(z[i, j]))
 
-    def marginals(self, samples: torch.Tensor, cdfs: Sequence[CDF], label: str = "marginal") -> None:
+    def marginals(
+        self, samples: torch.Tensor, cdfs: Sequence[CDF], label: str = "marginal"
+    ) -> None:
         """KS check of each coordinate ``i`` of ``(n, d)`` samples against ``cdfs[i]``."""
         x = samples.reshape(samples.shape[0], -1)
         if len(cdfs) != x.shape[1]:
@@ -110,7 +112,8 @@ class Checklist:
         """Descriptions of the checks beyond their Bonferroni-corrected thresholds."""
         alpha = self.alpha
         return [
-            f"{c.name}: {'|z|' if c.kind == 'z' else 'KS'} = {abs(c.value):.4g} > {c.threshold(alpha):.4g}"
+            f"{c.name}: {'|z|' if c.kind == 'z' else 'KS'} = {abs(c.value):.4g} "
+            f"> {c.threshold(alpha):.4g}"
             for c in self.checks
             if not c.passed(alpha)
         ]

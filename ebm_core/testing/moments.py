@@ -4,7 +4,8 @@ For n iid draws the sample mean of a quantity ``q`` has standard error ``sd(q)/�
 central limit theorem ``(mean(q) − E[q]) / se`` is approximately N(0, 1). Applied to
 
 * ``q = xᵢ`` — :func:`mean_z_scores`;
-* ``q = (xᵢ − x̄ᵢ)(xⱼ − x̄ⱼ)`` — :func:`covariance_z_scores` (variances on the diagonal).
+* ``q = (xᵢ − x̄ᵢ)(xⱼ − x̄ⱼ)`` — :func:`covariance_z_scores` (variances on the
+  diagonal).
   Its standard error comes from the sample's own fourth moments, so it is right for any
   distribution with finite fourth moments, Gaussian or not.
 
@@ -38,7 +39,7 @@ def mean_z_scores(samples: torch.Tensor, mean: Any) -> torch.Tensor:
 
 
 def covariance_z_scores(samples: torch.Tensor, covariance: Any) -> torch.Tensor:
-    """``(Ĉᵢⱼ − Σᵢⱼ) / se(Ĉᵢⱼ)``, shape ``(d, d)``; ``covariance`` may be (d, d), (d,) or a scalar.
+    """``(Ĉᵢⱼ − Σᵢⱼ) / se(Ĉᵢⱼ)``, shape ``(d, d)``; ``covariance`` is (d, d), (d,) or a scalar.
 
     A ``(d,)`` vector or scalar means a diagonal covariance (zero off-diagonal entries).
     """
@@ -48,7 +49,9 @@ def covariance_z_scores(samples: torch.Tensor, covariance: Any) -> torch.Tensor:
     if sigma.dim() < 2:
         sigma = torch.diag(sigma.reshape(-1).expand(d))
     if tuple(sigma.shape) != (d, d):
-        raise ValueError(f"covariance must be ({d}, {d}), ({d},) or a scalar, got {tuple(sigma.shape)}")
+        raise ValueError(
+            f"covariance must be ({d}, {d}), ({d},) or a scalar, got {tuple(sigma.shape)}"
+        )
     centred = x - x.mean(0)
     products = centred[:, :, None] * centred[:, None, :]
     estimate = products.sum(0) / (n - 1)
@@ -60,7 +63,9 @@ def _flat(samples: torch.Tensor) -> torch.Tensor:
     if not isinstance(samples, torch.Tensor):
         samples = torch.as_tensor(samples)
     if samples.dim() == 0 or samples.shape[0] < 3:
-        raise ValueError(f"need samples shaped (n, *event) with n >= 3, got shape {tuple(samples.shape)}")
+        raise ValueError(
+            f"need samples shaped (n, *event) with n >= 3, got shape {tuple(samples.shape)}"
+        )
     x = samples.detach().to(device="cpu", dtype=torch.float64).reshape(samples.shape[0], -1)
     if not bool(torch.isfinite(x).all()):
         raise ValueError("samples contain NaN or infinite values")

@@ -33,7 +33,8 @@ def test_dual_averaging_state_round_trips() -> None:
 
 def test_welford_matches_the_two_pass_variance() -> None:
     g = seeded(0)
-    batches = [torch.randn(n, 3, generator=g, dtype=torch.float64) * 5 + 100 for n in (1, 7, 500, 33)]
+    sizes = (1, 7, 500, 33)
+    batches = [torch.randn(n, 3, generator=g, dtype=torch.float64) * 5 + 100 for n in sizes]
     w = WelfordVariance()
     for b in batches:
         w.add(b)
@@ -65,7 +66,9 @@ def test_stan_adaptation_windows(n, windows) -> None:
     ],
 )
 @pytest.mark.parametrize("which", ["2d", "10d"])
-def test_dual_averaging_reaches_the_target_acceptance_on_the_gaussians(name, kwargs, target, which) -> None:
+def test_dual_averaging_reaches_the_target_acceptance_on_the_gaussians(
+    name, kwargs, target, which
+) -> None:
     """Realised acceptance after burn-in within ±0.05 of the target.
 
     HMC runs with step-size jitter: with a fixed εL, HMC on a Gaussian resonates with its
@@ -108,7 +111,9 @@ def test_no_burn_in_means_no_adaptation() -> None:
 
 
 def test_adaptation_can_be_switched_off() -> None:
-    s = ebm_core.sampler("hmc", gaussian_10d(), step_size=0.05, adapt_step_size=False, adapt_mass=False)
+    s = ebm_core.sampler(
+        "hmc", gaussian_10d(), step_size=0.05, adapt_step_size=False, adapt_mass=False
+    )
     s.run(n_samples=50, n_steps=60, burn_in=40)
     assert s.step_size == 0.05 and s.inv_mass is None
     s = ebm_core.sampler("mala", gaussian_10d(), step_size=0.05, adapt_step_size=False)
@@ -144,4 +149,5 @@ def test_a_later_burn_in_continues_the_dual_averaging_and_assigning_restarts_it(
     s.run(n_samples=100, n_steps=40, burn_in=30, generator=seeded(0))
     assert s.state_dict()["dual_averaging"]["iteration"] == 80
     s.step_size = 0.2
-    assert s.state_dict()["dual_averaging"]["iteration"] == 0 and s.state_dict()["dual_averaging"]["mu"] is None
+    restarted = s.state_dict()["dual_averaging"]
+    assert restarted["iteration"] == 0 and restarted["mu"] is None

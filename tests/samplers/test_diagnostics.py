@@ -31,7 +31,8 @@ def test_ess_of_ar1_is_n_times_1_minus_rho_over_1_plus_rho(rho) -> None:
     draws = ar1(rho, chains, n, dim=2, seed=int(10 * rho) + 20)
     exact = chains * n * (1 - rho) / (1 + rho)
     # The estimator's relative sd is about sqrt(2·(truncation lag)/(chains·n)) ≤ 2 %.
-    assert torch.allclose(effective_sample_size(draws), torch.full((2,), exact, dtype=torch.float64), rtol=0.08)
+    expected = torch.full((2,), exact, dtype=torch.float64)
+    assert torch.allclose(effective_sample_size(draws), expected, rtol=0.08)
 
 
 def test_autocovariance_of_ar1_decays_like_rho_to_the_lag() -> None:

@@ -49,7 +49,8 @@ def _examples(module_name: str) -> list[tuple[str, str]]:
                 if line.strip() and not line.startswith("    "):
                     break
                 lines.append(line)
-            found.append((f"{module_name}:{getattr(owner, '__qualname__', owner.__name__)}#{i}", textwrap.dedent("\n".join(lines))))
+            label = f"{module_name}:{getattr(owner, '__qualname__', owner.__name__)}#{i}"
+            found.append((label, textwrap.dedent("\n".join(lines))))
     return found
 
 

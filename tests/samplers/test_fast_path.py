@@ -1,7 +1,9 @@
 """Dispatch to fused kernels, tested with in-process fake kernel plugins.
 
-No kernel plugin is installed in the test environment, so these fakes stand in for ebm-cuda:
-they record the requests they get and return recognisable tensors.
+The fakes record the requests they get and return recognisable tensors. So that an installed
+kernel plugin (ebm-cuda) cannot answer in their place, most tests point the dispatcher at a
+registry holding only the fakes; one goes through the process-wide registry with
+``ebm_core.register_plugin`` and a kernel key no real plugin uses.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import torch
 
 import ebm_core
 from ebm_core.kernels import ChainKernel, ChainRequest, ChainResult, LangevinUpdateKernel
+from ebm_core.registry import REGISTRY, Registry
+from ebm_core.sampling import fast_path
 
 from ._support import gaussian_2d, seeded
 
@@ -59,8 +63,11 @@ class FakeUpdateKernel(LangevinUpdateKernel):
         return self.decline
 
     def update_(self, x, grad, *, step_size, noise_scale, seed, step, clamp=None):
-        self.calls.append(dict(step_size=step_size, noise_scale=noise_scale, seed=seed, step=step, clamp=clamp))
-        noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed + step), dtype=x.dtype)
+        self.calls.append(
+            dict(step_size=step_size, noise_scale=noise_scale, seed=seed, step=step, clamp=clamp)
+        )
+        g = torch.Generator().manual_seed(seed + step)
+        noise = torch.randn(x.shape, generator=g, dtype=x.dtype)
         x.add_(grad, alpha=-step_size).add_(noise, alpha=noise_scale * (2 * step_size) ** 0.5)
         if clamp is not None:
             x.clamp_(-clamp, clamp)
@@ -77,18 +84,22 @@ class KernelPlugin:
             register(name, lambda k=kernel: k, sampler=sampler, energy=energy, device="cpu")
 
 
+_ISOLATED = Registry(use_entry_points=False)
+
+
 @contextlib.contextmanager
 def installed(kernels: dict[tuple[str, str], object]):
-    ebm_core.register_plugin(KernelPlugin(kernels), name="fake-kernels")
+    _ISOLATED.add_plugin(KernelPlugin(kernels), name="fake-kernels")
     try:
         yield
     finally:
-        ebm_core.unregister_plugin("fake-kernels")
+        _ISOLATED.remove_plugin("fake-kernels")
 
 
 @pytest.fixture(autouse=True)
-def _kernels_enabled(monkeypatch):
+def _only_fake_kernels(monkeypatch):
     monkeypatch.delenv("EBM_DISABLE_KERNELS", raising=False)
+    monkeypatch.setattr(fast_path, "REGISTRY", _ISOLATED)
 
 
 def test_whole_chain_goes_to_the_kernel_when_nothing_adapts() -> None:
@@ -100,10 +111,11 @@ def test_whole_chain_goes_to_the_kernel_when_nothing_adapts() -> None:
     (request,) = kernel.requests
     assert r.backend == "fake-kernels:mala-gaussian/cpu" and r.fallback_reason is None
     assert (request.sampler, request.energy) == ("mala", "gaussian")
-    assert (request.n_steps, request.burn_in, request.thin, request.record_trajectory) == (20, 8, 3, True)
+    schedule = (request.n_steps, request.burn_in, request.thin, request.record_trajectory)
+    assert schedule == (20, 8, 3, True)
     assert dict(request.sampler_params) == {"step_size": 0.3}
     mean = request.energy_params["mean"]
-    assert mean.dtype == torch.float64 and torch.equal(mean, torch.tensor([1.0, -1.0], dtype=torch.float64))
+    assert torch.equal(mean, torch.tensor([1.0, -1.0], dtype=torch.float64))  # chain dtype
     assert torch.equal(request.x0, x0) and request.x0.is_contiguous()
     assert torch.equal(r.samples, x0 + 1) and r.trajectory.shape == (5, 4, 2)
     assert torch.equal(r.acceptance_rate, torch.ones(5, dtype=torch.float64))
@@ -133,12 +145,16 @@ def test_the_kernel_seed_comes_from_the_generator() -> None:
             s.run(torch.zeros(3, 2), n_steps=4, generator=seeded(seed))
     a, b, c = (r.seed for r in kernel.requests)
     assert a == b != c
-    assert dict(kernel.requests[0].sampler_params) == {"step_size": 0.1, "noise_scale": 1.0, "clamp": None}
+    params = dict(kernel.requests[0].sampler_params)
+    assert params == {"step_size": 0.1, "noise_scale": 1.0, "clamp": None}
 
 
 def test_hmc_sends_a_flat_inverse_mass_on_the_chain_device() -> None:
     kernel = FakeChainKernel()
-    s = ebm_core.sampler("hmc", gaussian_2d(), step_size=0.2, n_leapfrog=7, inv_mass=[1.0, 3.0], adapt_step_size=False, adapt_mass=False)
+    s = ebm_core.sampler(
+        "hmc", gaussian_2d(), step_size=0.2, n_leapfrog=7, inv_mass=[1.0, 3.0],
+        adapt_step_size=False, adapt_mass=False,
+    )
     with installed({("hmc", "gaussian"): kernel}):
         s.run(torch.zeros(3, 2), n_steps=4)
     params = kernel.requests[0].sampler_params
@@ -162,7 +178,8 @@ def test_accelerate_false_and_the_environment_switch_force_the_torch_path(monkey
     kernel = FakeChainKernel()
     s = ebm_core.sampler("langevin", gaussian_2d(), step_size=0.1)
     with installed({("langevin", "gaussian"): kernel}):
-        assert s.run(torch.zeros(3, 2), n_steps=4, accelerate=False).fallback_reason == "accelerate=False"
+        off = s.run(torch.zeros(3, 2), n_steps=4, accelerate=False)
+        assert off.fallback_reason == "accelerate=False"
         monkeypatch.setenv("EBM_DISABLE_KERNELS", "1")
         assert s.run(torch.zeros(3, 2), n_steps=4).fallback_reason == "EBM_DISABLE_KERNELS=1"
     assert kernel.requests == []
@@ -170,7 +187,8 @@ def test_accelerate_false_and_the_environment_switch_force_the_torch_path(monkey
 
 def test_without_a_kernel_the_reason_names_the_missing_triple() -> None:
     r = ebm_core.sampler("mala", gaussian_2d()).run(torch.zeros(3, 2), n_steps=4)
-    assert r.fallback_reason == "no kernel registered for sampler='mala', energy='gaussian', device='cpu'"
+    expected = "no kernel registered for sampler='mala', energy='gaussian', device='cpu'"
+    assert r.fallback_reason == expected
 
 
 def test_subclasses_do_not_inherit_the_fast_path() -> None:
@@ -186,7 +204,8 @@ def test_subclasses_do_not_inherit_the_fast_path() -> None:
 
     with installed({("mala", "gaussian"): kernel}):
         r1 = TweakedMALA(gaussian_2d(), adapt_step_size=False).run(torch.zeros(3, 2), n_steps=4)
-        r2 = mala_cls(TweakedGaussian(mean=[0.0, 0.0]), adapt_step_size=False).run(torch.zeros(3, 2), n_steps=4)
+        plain = mala_cls(TweakedGaussian(mean=[0.0, 0.0]), adapt_step_size=False)
+        r2 = plain.run(torch.zeros(3, 2), n_steps=4)
     assert kernel.requests == []
     assert r1.fallback_reason == "TweakedMALA declares no kernel_key on its own class"
     assert r2.fallback_reason == "TweakedGaussian declares no kernel_key on its own class"
@@ -207,12 +226,19 @@ class BoxEnergy(ebm_core.Energy):
         return {}
 
 
-def test_multi_dimensional_events_are_flattened_for_the_kernel_and_restored() -> None:
+def test_a_plugin_registered_in_process_serves_multi_dimensional_events(monkeypatch) -> None:
+    """Through ebm_core.register_plugin and the process-wide registry; events of shape (2, 3)
+    are flattened to (chains, 6) for the kernel and restored afterwards."""
+    monkeypatch.setattr(fast_path, "REGISTRY", REGISTRY)
     kernel = FakeChainKernel()
     s = ebm_core.sampler("langevin", BoxEnergy(), step_size=0.1)
     x0 = torch.randn(4, 2, 3)
-    with installed({("langevin", "box"): kernel}):
+    ebm_core.register_plugin(KernelPlugin({("langevin", "box"): kernel}), name="fake-box-kernels")
+    try:
         r = s.run(x0, n_steps=6, burn_in=2, return_trajectory=True)
+    finally:
+        ebm_core.unregister_plugin("fake-box-kernels")
+    assert r.backend == "fake-box-kernels:langevin-box/cpu"
     assert kernel.requests[0].x0.shape == (4, 6)
     assert torch.equal(r.samples, x0 + 1) and r.trajectory.shape == (4, 4, 2, 3)
 
@@ -220,7 +246,8 @@ def test_multi_dimensional_events_are_flattened_for_the_kernel_and_restored() ->
 def test_a_kernel_breaking_the_result_contract_is_named() -> None:
     s = ebm_core.sampler("langevin", gaussian_2d(), step_size=0.1)
     with installed({("langevin", "gaussian"): FakeChainKernel(broken=True)}):
-        with pytest.raises(RuntimeError, match=r"kernel 'fake-kernels:langevin-gaussian/cpu' broke the ChainResult contract: samples"):
+        expected = r"'fake-kernels:langevin-gaussian/cpu' broke the ChainResult contract: samples"
+        with pytest.raises(RuntimeError, match=expected):
             s.run(torch.zeros(3, 2), n_steps=4)
 
 
@@ -233,7 +260,9 @@ def test_a_factory_building_the_wrong_type_is_named() -> None:
 
 def test_hmc_with_jitter_stays_on_torch() -> None:
     kernel = FakeChainKernel()
-    s = ebm_core.sampler("hmc", gaussian_2d(), step_size_jitter=0.2, adapt_step_size=False, adapt_mass=False)
+    s = ebm_core.sampler(
+        "hmc", gaussian_2d(), step_size_jitter=0.2, adapt_step_size=False, adapt_mass=False
+    )
     with installed({("hmc", "gaussian"): kernel}):
         r = s.run(torch.zeros(3, 2), n_steps=4)
     assert kernel.requests == [] and r.fallback_reason == "HMC.kernel_params() returned None"
@@ -252,7 +281,8 @@ def test_langevin_uses_an_any_energy_update_kernel_for_energies_without_a_chain_
         again = s.run(torch.zeros(5, 2), n_steps=6, generator=seeded(0))
     assert r.backend == "torch+fake-kernels:langevin-any/cpu"
     assert [c["step"] for c in update.calls[:6]] == list(range(6))
-    assert update.calls[0] == dict(step_size=0.01, noise_scale=0.5, seed=update.calls[0]["seed"], step=0, clamp=3.0)
+    first = update.calls[0]
+    assert first == dict(step_size=0.01, noise_scale=0.5, seed=first["seed"], step=0, clamp=3.0)
     assert torch.equal(r.samples, again.samples) and r.n_grad_evals == 7
 
 

@@ -41,7 +41,9 @@ def test_n_samples_starts_from_standard_normal(sampler) -> None:
 def test_trajectory_keeps_every_thin_th_state_after_burn_in(sampler) -> None:
     x0 = torch.zeros(8, 2)
     initial = sampler.state_dict()  # burn-in adapts MALA/HMC: restore before each rerun
-    full = sampler.run(x0, n_steps=17, burn_in=5, thin=3, generator=seeded(1), return_trajectory=True)
+    full = sampler.run(
+        x0, n_steps=17, burn_in=5, thin=3, generator=seeded(1), return_trajectory=True
+    )
     assert full.trajectory.shape == (8, 4, 2)  # (17 - 5) // 3
     assert torch.equal(full.trajectory[:, -1], full.samples)  # step 17 = 5 + 4·3
     for k in range(1, 5):
@@ -147,7 +149,8 @@ def test_some_chains_diverging_warns_and_flags_exactly_those() -> None:
 
 @pytest.mark.parametrize("name", ["mala", "hmc"])
 def test_metropolis_samplers_reject_non_finite_proposals_instead_of_diverging(name) -> None:
-    s = ebm_core.sampler(name, ebm_core.energy("double_well", dim=2), step_size=0.5, adapt_step_size=False)
+    energy = ebm_core.energy("double_well", dim=2)
+    s = ebm_core.sampler(name, energy, step_size=0.5, adapt_step_size=False)
     x0 = torch.tensor([[1.0, -1.0], [20.0, 0.0], [0.9, 1.1], [0.0, -30.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -45,7 +45,8 @@ def test_z_scores_are_standard_normal_under_the_null(distribution) -> None:
         if distribution == "normal":
             x, mean, var = torch.randn(n, 1, generator=g, dtype=torch.float64), 0.0, 1.0
         else:
-            x, mean, var = torch.empty(n, 1, dtype=torch.float64).exponential_(generator=g), 1.0, 1.0
+            x = torch.empty(n, 1, dtype=torch.float64).exponential_(generator=g)
+            mean, var = 1.0, 1.0
         rejected_mean += abs(mean_z_scores(x, [mean]).item()) > 1.96
         rejected_var += abs(covariance_z_scores(x, [var]).item()) > 1.96
     assert abs(rejected_mean / reps - 0.05) < 0.02

@@ -76,7 +76,8 @@ def test_x_of_an_integer_dtype(mala) -> None:
 def test_x_of_another_dtype_than_the_network() -> None:
     net = torch.nn.Linear(2, 1)
     s = ebm_core.sampler("langevin", ebm_core.energy("neural", module=net), step_size=0.1)
-    with pytest.raises(TypeError, match=r"x has dtype torch.float64 but Neural's parameters are torch.float32"):
+    expected = r"x has dtype torch.float64 but Neural's parameters are torch.float32"
+    with pytest.raises(TypeError, match=expected):
         s.sample(torch.zeros(4, 2, dtype=torch.float64), n_steps=5)
 
 

@@ -42,7 +42,10 @@ void sample_normals(DType dtype, uintptr_t out, int64_t chains, int64_t dim, uin
 /// The instruction-set level in use ("baseline", "x86-64-v3", "x86-64-v4").
 std::string active_isa();
 
-/// The levels this build contains.
+/// The levels this build contains, best first.
 std::vector<std::string> built_isas();
+
+/// The built levels this CPU can run (any of them can be forced with EBM_CUDA_CPU_ISA).
+std::vector<std::string> supported_isas();
 
 }  // namespace ebm::cpu

@@ -95,4 +95,11 @@ std::vector<std::string> built_isas() {
   return names;
 }
 
+std::vector<std::string> supported_isas() {
+  std::vector<std::string> names;
+  for (const Backend& b : kBackends)
+    if (b.supported()) names.emplace_back(b.name);
+  return names;
+}
+
 }  // namespace ebm::cpu

@@ -127,6 +127,8 @@ PYBIND11_MODULE(_native, m) {
         "Philox4x32-10 of a 4-word counter under a 2-word key (for known-answer tests).");
   m.def("build_info", &build_info, "How this module was built.");
   m.def("cpu_isa", &ebm::cpu::active_isa, "The CPU instruction-set level the kernels run at.");
+  m.def("cpu_isas_supported", &ebm::cpu::supported_isas,
+        "The built CPU instruction-set levels this CPU can run (EBM_CUDA_CPU_ISA forces one).");
   m.def("run_chains_cpu", &ebm::cpu::run_chains, py::arg("args"),
         py::call_guard<py::gil_scoped_release>(), "Fused chains on the CPU (host pointers).");
   m.def("langevin_update_cpu", &ebm::cpu::langevin_update, py::arg("args"),

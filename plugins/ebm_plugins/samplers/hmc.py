@@ -57,7 +57,8 @@ class HMC(AdaptiveStepSizeSampler):
         import torch, ebm_core
         e = ebm_core.energy("gaussian", covariance=[0.1, 1.0, 10.0])
         s = ebm_core.sampler("hmc", e, step_size=0.1, n_leapfrog=8)
-        x = s.sample(n_samples=1000, n_steps=300, burn_in=200, generator=torch.Generator().manual_seed(0))
+        g = torch.Generator().manual_seed(0)
+        x = s.sample(n_samples=1000, n_steps=300, burn_in=200, generator=g)
         assert torch.allclose(s.inv_mass, torch.tensor([0.1, 1.0, 10.0]), rtol=0.2)
     """
 
@@ -75,9 +76,14 @@ class HMC(AdaptiveStepSizeSampler):
         step_size_jitter: float = 0.0,
     ) -> None:
         super().__init__(
-            energy, step_size=step_size, adapt_step_size=adapt_step_size, target_accept=target_accept
+            energy,
+            step_size=step_size,
+            adapt_step_size=adapt_step_size,
+            target_accept=target_accept,
         )
-        self.n_leapfrog = positive_int(n_leapfrog, "n_leapfrog", "it is the number of leapfrog steps per proposal, e.g. 10")
+        self.n_leapfrog = positive_int(
+            n_leapfrog, "n_leapfrog", "it is the number of leapfrog steps per proposal, e.g. 10"
+        )
         self.adapt_mass = bool(adapt_mass)
         self.step_size_jitter = unit_interval(step_size_jitter, "step_size_jitter")
         self._inv_mass = None if inv_mass is None else positive_tensor(inv_mass, "inv_mass")
@@ -111,16 +117,17 @@ class HMC(AdaptiveStepSizeSampler):
     def step(self, state: HMCState, generator: torch.Generator | None = None) -> HMCState:
         x, inv_mass = state.x, state.inv_mass
         p = state.momentum.normal_(generator=generator).mul_(inv_mass.rsqrt())
-        h0 = state.energy + 0.5 * _sum_event(p * p * inv_mass)
+        h0 = state.energy + _kinetic(p, inv_mass)
         proposal = state.proposal.copy_(x)
         step_size = state.step_size
         if self.step_size_jitter > 0:
-            u = state.jitter.uniform_(-self.step_size_jitter, self.step_size_jitter, generator=generator)
+            j = self.step_size_jitter
+            u = state.jitter.uniform_(-j, j, generator=generator)
             step_size = u.add_(1.0).mul_(step_size)  # per chain, (chains, 1, ..., 1)
         energy1, grad1 = leapfrog(
             self.energy, proposal, p, state.grad, step_size, self.n_leapfrog, inv_mass
         )
-        h1 = energy1 + 0.5 * _sum_event(p * p * inv_mass)
+        h1 = energy1 + _kinetic(p, inv_mass)
         log_ratio = torch.where(torch.isfinite(h1), h0 - h1, float("-inf"))
         accept = torch.log(state.uniform.uniform_(generator=generator)) < log_ratio
         mask = accept.view(-1, *([1] * (x.dim() - 1)))
@@ -166,7 +173,8 @@ class HMC(AdaptiveStepSizeSampler):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        state["inv_mass"] = None if self._inv_mass is None else self._inv_mass.detach().cpu().clone()
+        inv_mass = self._inv_mass
+        state["inv_mass"] = None if inv_mass is None else inv_mass.detach().cpu().clone()
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -182,5 +190,6 @@ class HMC(AdaptiveStepSizeSampler):
         )
 
 
-def _sum_event(t: torch.Tensor) -> torch.Tensor:
-    return t.reshape(t.shape[0], -1).sum(dim=1)
+def _kinetic(p: torch.Tensor, inv_mass: torch.Tensor) -> torch.Tensor:
+    """½ pᵀ M⁻¹ p per chain."""
+    return 0.5 * p.square().mul_(inv_mass).reshape(p.shape[0], -1).sum(dim=1)

@@ -45,7 +45,8 @@ def leapfrog(
         import torch, ebm_core
         e = ebm_core.energy("gaussian", dim=2)
         x, p = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]])
-        energy, grad = leapfrog(e, x, p, e.grad(x), 0.01, 100)  # time 1: x = x₀ cos 1 + p₀ sin 1
+        # Integrate to time 1, where the exact flow gives x = x₀ cos 1 + p₀ sin 1.
+        energy, grad = leapfrog(e, x, p, e.grad(x), 0.01, 100)
         assert torch.allclose(x, torch.tensor([[0.5403, 0.8415]]), atol=1e-3)
     """
     eps = torch.as_tensor(step_size, dtype=x.dtype, device=x.device)

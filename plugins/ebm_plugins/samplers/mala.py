@@ -43,7 +43,8 @@ class MALA(AdaptiveStepSizeSampler):
         import torch, ebm_core
         e = ebm_core.energy("gaussian", mean=[1.0, -1.0], covariance=[[1.0, 0.5], [0.5, 2.0]])
         s = ebm_core.sampler("mala", e, step_size=0.5)
-        r = s.run(n_samples=1000, n_steps=400, burn_in=200, generator=torch.Generator().manual_seed(0))
+        g = torch.Generator().manual_seed(0)
+        r = s.run(n_samples=1000, n_steps=400, burn_in=200, generator=g)
         assert abs(r.mean_acceptance_rate - 0.574) < 0.05
     """
 
@@ -57,7 +58,10 @@ class MALA(AdaptiveStepSizeSampler):
         target_accept: float = 0.574,
     ) -> None:
         super().__init__(
-            energy, step_size=step_size, adapt_step_size=adapt_step_size, target_accept=target_accept
+            energy,
+            step_size=step_size,
+            adapt_step_size=adapt_step_size,
+            target_accept=target_accept,
         )
 
     def init(self, x: torch.Tensor) -> MALAState:
