@@ -59,7 +59,7 @@ def median_bandwidth(x: torch.Tensor, y: torch.Tensor | None = None) -> float:
         pooled = pooled[::stride]
     distances = torch.cdist(pooled, pooled)
     upper = torch.triu_indices(len(pooled), len(pooled), offset=1, device=pooled.device)
-    median = float(distances[upper[0], upper[1]].median())
+    median = float(torch.quantile(distances[upper[0], upper[1]], 0.5))  # mean of the middle two if even
     if median <= 0:
         raise ValueError("the median pairwise distance is 0 (most points coincide); pass bandwidth=")
     return median

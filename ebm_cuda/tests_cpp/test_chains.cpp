@@ -96,7 +96,7 @@ void run_scalar_reference(const ChainArgs& a) {
       Step step(sampler_params<T>(a), [&](int i) { return arrays.data() + i * d; }, d);
       for (int j = 0; j < d; ++j) step.x[j] = x0[c * d + j];
       auto record = [&](int64_t k, T* x) {
-        for (int j = 0; j < d; ++j) trajectory[(k * a.chains + c) * d + j] = x[j];
+        for (int j = 0; j < d; ++j) trajectory[(c * kept_states(a) + k) * d + j] = x[j];
       };
       const auto out = run_chain<L>(step, energy_fn, ChainSchedule{a.n_steps, a.burn_in, a.thin, a.record_trajectory},
                                     PhiloxKey::from_seed(a.seed), static_cast<uint32_t>(c), record);

@@ -28,10 +28,10 @@ def _request(sampler: str, n_steps: int, **kw):
 def test_trajectory_holds_every_thin_th_state_after_burn_in(sampler: str) -> None:
     burn_in, thin, n_steps = 4, 3, 17  # kept: steps 6, 9, 12, 15 (0-based) → (17 − 4) // 3 = 4 states
     result = run_fused(_request(sampler, n_steps, burn_in=burn_in, thin=thin, record_trajectory=True))
-    assert result.trajectory.shape == (4, 51, 3)
+    assert result.trajectory.shape == (51, 4, 3)  # chain-major
     for k in range(4):
         shorter = run_fused(_request(sampler, burn_in + (k + 1) * thin))
-        assert torch.equal(result.trajectory[k], shorter.samples), f"recorded state {k}"
+        assert torch.equal(result.trajectory[:, k], shorter.samples), f"recorded state {k}"
     assert torch.equal(run_fused(_request(sampler, n_steps)).samples, result.samples)
 
 
@@ -77,7 +77,7 @@ def test_zero_steps_return_the_start_and_its_energy() -> None:
     request = _request("mala", 0, record_trajectory=True)
     result = run_fused(request)
     assert torch.equal(result.samples, request.x0)
-    assert result.trajectory.shape == (0, 51, 3)
+    assert result.trajectory.shape == (51, 0, 3)
     assert (result.n_accepted == 0).all()
 
 

@@ -53,6 +53,7 @@ void run_blocks(const ChainArgs& a, const Energy& energy_fn) {
   const SamplerParams<T> params = sampler_params<T>(a);
   const ChainSchedule schedule{a.n_steps, a.burn_in, a.thin, a.record_trajectory};
   const PhiloxKey key = PhiloxKey::from_seed(a.seed);
+  const int64_t kept = kept_states(a);
 
 #pragma omp parallel num_threads(thread_count(a.n_threads))
   {
@@ -67,10 +68,11 @@ void run_blocks(const ChainArgs& a, const Energy& energy_fn) {
         const T* row = x0 + (c0 + std::min(l, lanes - 1)) * d;
         for (int j = 0; j < d; ++j) step.x[j][l] = row[j];
       }
-      auto record = [&](int64_t k, V* x) {
-        T* out = trajectory + (k * n + c0) * d;
-        for (int l = 0; l < lanes; ++l)
-          for (int j = 0; j < d; ++j) out[l * d + j] = x[j][l];
+      auto record = [&](int64_t k, V* x) {  // chain-major: (chains, kept, d)
+        for (int l = 0; l < lanes; ++l) {
+          T* out = trajectory + ((c0 + l) * kept + k) * d;
+          for (int j = 0; j < d; ++j) out[j] = x[j][l];
+        }
       };
       const auto chain = L::iota() + static_cast<uint32_t>(c0);
       const auto outcome = run_chain<L>(step, energy_fn, schedule, key, chain, record);

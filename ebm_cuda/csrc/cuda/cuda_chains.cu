@@ -27,9 +27,9 @@ __device__ void run_one(Step& step, const Energy& energy_fn, const ChainArgs& a,
   const int d = step.d;
   const T* x0 = reinterpret_cast<const T*>(a.x0) + c * d;
   for (int j = 0; j < d; ++j) step.x[j] = x0[j];
-  T* trajectory = reinterpret_cast<T*>(a.trajectory);
+  T* trajectory = reinterpret_cast<T*>(a.trajectory) + c * kept_states(a) * d;  // chain-major
   auto record = [&](int64_t k, const auto& x) {
-    T* out = trajectory + (k * a.chains + c) * d;
+    T* out = trajectory + k * d;
     for (int j = 0; j < d; ++j) out[j] = x[j];
   };
   const ChainSchedule schedule{a.n_steps, a.burn_in, a.thin, a.record_trajectory};

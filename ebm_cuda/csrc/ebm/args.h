@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "hd.h"
+
 namespace ebm {
 
 enum class SamplerKind : int { langevin = 0, mala = 1, hmc = 2 };
@@ -36,7 +38,8 @@ struct ChainArgs {
   uint64_t seed = 0;
 
   // Inputs and outputs (row-major): x0, samples (chains, dim); energy (chains,);
-  // n_accepted int64 (chains,); divergent bool (chains,); trajectory (n_kept, chains, dim).
+  // n_accepted int64 (chains,); divergent bool (chains,); trajectory (chains, n_kept, dim),
+  // chain-major like ebm's SampleResult.trajectory.
   uintptr_t x0 = 0, samples = 0, energy_out = 0, n_accepted = 0, divergent = 0, trajectory = 0;
 
   // Sampler parameters.
@@ -74,8 +77,8 @@ struct UpdateArgs {
   uintptr_t stream = 0;
 };
 
-/// Number of n_steps after burn-in that are recorded.
-inline int64_t kept_states(const ChainArgs& a) { return (a.n_steps - a.burn_in) / a.thin; }
+/// Number of states recorded per chain when record_trajectory is set.
+EBM_HD_INLINE int64_t kept_states(const ChainArgs& a) { return (a.n_steps - a.burn_in) / a.thin; }
 
 /// Throws std::invalid_argument naming the first inconsistent field (the Python wrapper checks
 /// tensors first; this guards the native entry points themselves).

@@ -85,7 +85,8 @@ class FusedChainKernel(ChainKernel):
         divergent = torch.empty(chains, dtype=torch.bool, device=x0.device)
         trajectory = None
         if request.record_trajectory:
-            trajectory = torch.empty(request.n_kept, chains, dim, dtype=x0.dtype, device=x0.device)
+            # Chain-major, like ebm_core's SampleResult.trajectory.
+            trajectory = torch.empty(chains, request.n_kept, dim, dtype=x0.dtype, device=x0.device)
             args.trajectory = trajectory.data_ptr() if trajectory.numel() else 0
         args.samples = samples.data_ptr()
         args.energy_out = energy.data_ptr()

@@ -27,9 +27,6 @@ from .stream import SampleStream
 class ToyDataset(abc.ABC):
     """Base class of the 2-D toy data sets; subclasses implement :meth:`_draw`."""
 
-    #: Size of one point.
-    event_shape: tuple[int, ...] = (2,)
-
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` i.i.d. points, shape ``(n, 2)``, drawn with ``generator`` (CPU)."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:

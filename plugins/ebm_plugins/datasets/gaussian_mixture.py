@@ -29,23 +29,35 @@ import torch
 from .base import ToyDataset, as_rows
 
 
+#: The mixture built when no ``means`` are given: unequal masses and widths.
+DEFAULT_MEANS = ((-2.0, -1.0), (2.0, -1.0), (0.0, 2.0))
+DEFAULT_STDS = (0.4, 0.6, 0.3)
+DEFAULT_WEIGHTS = (0.5, 0.3, 0.2)
+
+
 class GaussianMixture(ToyDataset):
     """Mixture of axis-aligned 2-D Gaussians ``Σ_k w_k N(μ_k, diag σ_k²)``.
 
     ``means``: ``(k, 2)``. ``stds``: a number (shared), ``k`` numbers (isotropic per
-    component) or ``(k, 2)`` (per axis). ``weights``: ``k`` non-negative numbers (normalised
-    here); equal when omitted.
+    component) or ``(k, 2)`` (per axis); 0.3 when omitted. ``weights``: ``k`` non-negative
+    numbers (normalised here); equal when omitted. With no ``means``, the default mixture
+    (:data:`DEFAULT_MEANS`, with :data:`DEFAULT_STDS` and :data:`DEFAULT_WEIGHTS` unless
+    given) is built.
     """
 
     def __init__(
         self,
-        means: Sequence[Sequence[float]] = ((-2.0, -1.0), (2.0, -1.0), (0.0, 2.0)),
-        stds: float | Sequence[float] | Sequence[Sequence[float]] = (0.4, 0.6, 0.3),
-        weights: Sequence[float] | None = (0.5, 0.3, 0.2),
+        means: Sequence[Sequence[float]] | None = None,
+        stds: float | Sequence[float] | Sequence[Sequence[float]] | None = None,
+        weights: Sequence[float] | None = None,
     ) -> None:
+        if means is None:
+            means = DEFAULT_MEANS
+            stds = DEFAULT_STDS if stds is None else stds
+            weights = DEFAULT_WEIGHTS if weights is None else weights
         self._means = as_rows("means", means, 2)
         k = self._means.shape[0]
-        self._stds = _component_stds(stds, k)
+        self._stds = _component_stds(0.3 if stds is None else stds, k)
         self._weights = _normalised_weights(weights, k)
 
     @property

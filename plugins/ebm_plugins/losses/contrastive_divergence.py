@@ -14,7 +14,7 @@ so with negatives ``x⁻`` approximately drawn from ``p_θ`` by ``k`` steps of a
 
     L = \\overline{E(x)} - \\overline{E(x^-)} + \\alpha\\,\\big(\\overline{E(x)^2} + \\overline{E(x^-)^2}\\big)
 
-has that gradient, plus a small penalty (weight ``α``) that keeps the energies near zero so
+has that gradient, plus a small penalty (weight ``α``, default 0.1) that keeps the energies near zero so
 they cannot drift without bound (Du & Mordatch, 2019); ``α = 0`` is plain maximum-likelihood
 CD (the penalty shifts the optimum, so use ``α = 0`` when an exact fit matters). Training
 lowers the energy of data relative to the negatives.
@@ -180,8 +180,13 @@ class ContrastiveDivergence(Loss):
                 f"buffer_size ({buffer.capacity}) is smaller than the batch ({batch}): each batch "
                 f"draws {batch} distinct chains from the buffer; use buffer_size >= {batch}"
             )
-        if not buffer.is_filled or buffer.samples.shape[1:] != data.shape[1:]:
+        if not buffer.is_filled:
             buffer.fill(self._noise(data, buffer.capacity))
+        elif buffer.samples.shape[1:] != data.shape[1:]:
+            raise ValueError(
+                f"data has events of shape {tuple(data.shape[1:])} but the replay buffer holds "
+                f"states of shape {tuple(buffer.samples.shape[1:])}"
+            )
         if buffer.samples.dtype != data.dtype or buffer.samples.device != data.device:
             buffer.samples = buffer.samples.to(data)
         rows, chains = buffer.draw(batch, self.generator)

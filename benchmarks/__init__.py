@@ -1,0 +1,26 @@
+"""Side-by-side benchmarks of ebm against TorchEBM, ebmkit and BlackJAX.
+
+One command runs every workload for every system, each system in its own subprocess with
+the same thread budget, and writes a Markdown table, a JSON file and scaling plots::
+
+    python -m benchmarks.run            # full run (W1–W4 + training + scaling), ~10 min
+    python -m benchmarks.run --quick    # smaller sizes, ~2 min
+    python -m benchmarks.run --out docs/performance   # refresh the docs' performance page data
+
+Layout (one concept per module):
+
+* :mod:`benchmarks.workloads` — what is run: W1–W4 and the PCD training workload, per preset;
+* :mod:`benchmarks.inputs` — the shared inputs (start states, MLP weights, training data),
+  generated once in NumPy so every system gets the same numbers;
+* :mod:`benchmarks.systems` — one adapter per system (ebm fused, ebm torch, torchebm,
+  ebmkit, BlackJAX), each building its own fastest form of the same target;
+* :mod:`benchmarks.measure` — warm-up, repeats, median, peak RSS;
+* :mod:`benchmarks.quality` — the moment checks that keep everyone honest;
+* :mod:`benchmarks.worker` — the per-system subprocess; :mod:`benchmarks.scaling` — the
+  chains/dimension sweeps of the ebm paths;
+* :mod:`benchmarks.report`, :mod:`benchmarks.plots` — the table, the ratios and the PNGs;
+* :mod:`benchmarks.run` — the entry command.
+
+Benchmarks are scripts, never timed tests; ``tests/benchmarks`` only checks that the harness
+runs and that its output has the documented shape.
+"""

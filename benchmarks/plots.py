@@ -1,0 +1,114 @@
+"""The PNG plots: scaling of ebm's two paths, memory vs chains, and ratios to the best peer.
+
+* ``scaling_chains.png`` — chain-steps/s vs number of chains (W1's target), log–log;
+* ``scaling_dim.png`` — chain-steps/s vs dimension (ULA on N(0, I_d), 1,000 chains);
+* ``memory_chains.png`` — peak RSS of the worker while each chains point ran;
+* ``ratios.png`` — each ebm path's speed ratio to the best peer per workload, with the targets.
+
+matplotlib (the ``plot`` extra) is needed; without it no plot is written and the report says so.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .report import OURS, TARGETS
+
+STYLE = {"ebm-fused": ("tab:red", "o"), "ebm-torch": ("tab:blue", "s")}
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _series(scaling: dict, variable: str, key: str, field: str) -> dict[str, tuple[list, list]]:
+    series = {}
+    for name, data in scaling.items():
+        if data.get("status") != "ok":
+            continue
+        rows = [r for r in data.get(variable, []) if r.get("status") == "ok" and r.get(field) is not None]
+        series[name] = ([r[key] for r in rows], [r[field] for r in rows])
+    return series
+
+
+def _line_plot(series: dict, path: str, xlabel: str, ylabel: str, title: str, logy: bool = True) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, (xs, ys) in series.items():
+        color, marker = STYLE.get(name, (None, "^"))
+        ax.plot(xs, ys, marker=marker, color=color, label=name)
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _ratio_plot(report: dict, path: str) -> None:
+    plt = _pyplot()
+    keys = [k for k in report["workload_order"] if k in report["ratios"]]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    width = 0.38
+    for i, name in enumerate(OURS):
+        values = []
+        for key in keys:
+            row = report["ratios"][key]
+            against = TARGETS.get(key, ("best", None))[0]
+            ratio = row.get(name, {}).get("vs_best") if against == "best" else row.get(name, {}).get("vs_peer", {}).get(against)
+            values.append(ratio or 0.0)
+        xs = [j + (i - 0.5) * width for j in range(len(keys))]
+        ax.bar(xs, values, width, label=name, color=STYLE[name][0])
+    for j, key in enumerate(keys):
+        if key in TARGETS:
+            ax.hlines(TARGETS[key][1], j - 0.45, j + 0.45, colors="black", linestyles="dashed")
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    ax.set_yscale("log")
+    labels = [f"{k}\nvs {'best' if TARGETS.get(k, ('best',))[0] == 'best' else TARGETS[k][0]}" for k in keys]
+    ax.set_xticks(range(len(keys)), labels)
+    ax.set_ylabel("speed ratio (× faster); dashed: target")
+    ax.set_title("ebm vs the best peer (same run)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_plots(report: dict, out_dir: str) -> list[str]:
+    """Write the PNGs into ``out_dir``; returns their file names (empty without matplotlib)."""
+    try:
+        _pyplot()
+    except ImportError:
+        return []
+    written = []
+    scaling = report.get("scaling", {})
+    chains = _series(scaling, "chains", "chains", "throughput")
+    if chains:
+        _line_plot(chains, os.path.join(out_dir, "scaling_chains.png"), "chains",
+                   "chain-steps / s", "ULA, double well 2-D: throughput vs chains")
+        written.append("scaling_chains.png")
+    dims = _series(scaling, "dims", "dim", "throughput")
+    if dims:
+        _line_plot(dims, os.path.join(out_dir, "scaling_dim.png"), "dimension",
+                   "chain-steps / s", "ULA, N(0, I_d), 1,000 chains: throughput vs dimension")
+        written.append("scaling_dim.png")
+    memory = _series(scaling, "chains", "chains", "peak_rss_mb")
+    if memory:
+        _line_plot(memory, os.path.join(out_dir, "memory_chains.png"), "chains",
+                   "peak RSS of the worker (MiB)", "Memory vs chains (W1's target)", logy=False)
+        written.append("memory_chains.png")
+    if report.get("ratios"):
+        _ratio_plot(report, os.path.join(out_dir, "ratios.png"))
+        written.append("ratios.png")
+    return written

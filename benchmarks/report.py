@@ -1,0 +1,328 @@
+"""Ratios against the peers and the Markdown report.
+
+A ratio is always "× faster": ``throughput(ebm path) / throughput(peer)`` — for training,
+iterations/s, so a ratio of 2 is half the iteration time. The best peer of a workload is the
+fastest peer whose run finished *and passed its quality check*; a result that fails its check
+is shown with ✗ and never counts as best, and a ratio for an ebm path that failed its own
+check is marked ✗ too.
+
+Targets (issue 8, same run, same machine): W1 ≥ 3×, W2 ≥ 1.5×, W3 ≥ 2×, W4 ≥ 1× the best
+peer; training iteration time ≤ 0.5× TorchEBM's (speed ratio ≥ 2× against ``torchebm``).
+They are judged on the fused path (``ebm-fused``), which is what users get by default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: workload → (what it is compared against, minimum speed ratio of ebm-fused).
+TARGETS: dict[str, tuple[str, float]] = {
+    "W1": ("best", 3.0),
+    "W2": ("best", 1.5),
+    "W3": ("best", 2.0),
+    "W4": ("best", 1.0),
+    "train": ("torchebm", 2.0),
+}
+OURS = ("ebm-fused", "ebm-torch")
+
+
+def _ok(entry: dict | None) -> bool:
+    return bool(entry) and entry.get("status") == "ok"
+
+
+def _passed(entry: dict | None) -> bool:
+    return _ok(entry) and bool(entry.get("quality", {}).get("passed"))
+
+
+def _entry(systems: dict, name: str, key: str) -> dict | None:
+    system = systems.get(name)
+    if not system or system.get("status") != "ok":
+        return None
+    return system.get("workloads", {}).get(key)
+
+
+def compute_ratios(systems: dict[str, dict], peers: list[str], keys: list[str]) -> dict:
+    """Per workload: the best peer, each ebm path's ratio to every peer and to the best, the target."""
+    ratios: dict[str, Any] = {}
+    for key in keys:
+        candidates = {p: _entry(systems, p, key) for p in peers}
+        valid = {p: e["throughput"] for p, e in candidates.items() if _passed(e)}
+        best = max(valid, key=valid.get) if valid else None
+        row: dict[str, Any] = {"best_peer": best, "best_peer_throughput": valid.get(best)}
+        for ours in OURS:
+            mine = _entry(systems, ours, key)
+            if not _ok(mine):
+                continue
+            per_peer = {
+                p: mine["throughput"] / e["throughput"] for p, e in candidates.items() if _ok(e)
+            }
+            row[ours] = {
+                "vs_peer": per_peer,
+                "vs_best": None if best is None else mine["throughput"] / valid[best],
+                "quality_passed": _passed(mine),
+            }
+        against, minimum = TARGETS.get(key, (None, None))
+        if against is not None:
+            reference = best if against == "best" else against
+            fused = row.get("ebm-fused", {})
+            ratio = None
+            if reference is not None:
+                ratio = fused.get("vs_best") if against == "best" else fused.get("vs_peer", {}).get(reference)
+            row["target"] = {
+                "against": against,
+                "reference": reference,
+                "minimum": minimum,
+                "ratio": ratio,
+                "met": None if ratio is None else bool(ratio >= minimum and fused.get("quality_passed")),
+            }
+        ratios[key] = row
+    return ratios
+
+
+# ----------------------------------------------------------------------------- Markdown
+def _num(x: float | None, digits: int = 3) -> str:
+    if x is None:
+        return "—"
+    if x == 0 or 1e-2 <= abs(x) < 1e4:
+        return f"{x:.{digits}g}"
+    return f"{x:.{digits - 1}e}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def _ratio(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}×"
+
+
+def _cell(systems: dict, name: str, key: str) -> str:
+    system = systems.get(name)
+    if not system:
+        return "not run"
+    if system.get("status") != "ok":
+        return system.get("status", "?")
+    entry = system.get("workloads", {}).get(key)
+    if entry is None:
+        return "not run"
+    if entry.get("status") != "ok":
+        return "error"
+    mark = "✓" if _passed(entry) else "✗"
+    if key == "train":
+        return f"{_num(1000.0 * entry['median_s'] / entry['workload']['work'])} ms {mark}"
+    return f"{_num(entry['throughput'])} {mark}"
+
+
+def throughput_table(report: dict) -> list[str]:
+    names, keys = report["system_order"], report["workload_order"]
+    systems, ratios, workloads = report["systems"], report["ratios"], report["workloads"]
+    head = ["workload", "unit", *names, "best peer", "fused ÷ best", "torch ÷ best", "target", "met"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key in keys:
+        w, r = workloads[key], ratios.get(key, {})
+        unit = "ms / iteration" if key == "train" else w["unit"]
+        target = r.get("target", {})
+        met = target.get("met")
+        against = target.get("against")
+        target_text = "—"
+        if against:
+            ref = "best peer" if against == "best" else against
+            target_text = f"≥ {target['minimum']:g}× {ref}"
+            if key == "train":
+                target_text = f"≤ {1 / target['minimum']:g}× {ref}'s time"
+        met_text = "—" if met is None else ("yes" if met else f"no ({_ratio(target.get('ratio'))})")
+        if key == "train" and target.get("ratio"):
+            met_text = ("yes" if met else "no") + f" ({_ratio(target['ratio'])} vs {target['reference']})"
+        cells = [
+            f"{key}: {w['title']}",
+            unit,
+            *[_cell(systems, n, key) for n in names],
+            r.get("best_peer") or "—",
+            _ratio(r.get("ebm-fused", {}).get("vs_best")),
+            _ratio(r.get("ebm-torch", {}).get("vs_best")),
+            target_text,
+            met_text,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def peer_ratio_table(report: dict) -> list[str]:
+    peers = [n for n in report["system_order"] if n not in OURS]
+    head = ["workload"] + [f"{o} ÷ {p}" for o in OURS for p in peers]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key in report["workload_order"]:
+        r = report["ratios"].get(key, {})
+        cells = [key] + [_ratio(r.get(o, {}).get("vs_peer", {}).get(p)) for o in OURS for p in peers]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _field_table(report: dict, field: str, fmt) -> list[str]:
+    names = report["system_order"]
+    lines = ["| workload | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
+    for key in report["workload_order"]:
+        cells = []
+        for name in names:
+            entry = _entry(report["systems"], name, key)
+            cells.append(fmt(entry.get(field)) if _ok(entry) else "—")
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def memory_table(report: dict) -> list[str]:
+    lines = _field_table(report, "peak_rss_mb", lambda v: "—" if v is None else f"{v:.0f}")
+    peaks = []
+    for name in report["system_order"]:
+        value = report["systems"].get(name, {}).get("process_peak_rss_mb")
+        peaks.append("—" if value is None else f"{value:.0f}")
+    lines.append("| whole process | " + " | ".join(peaks) + " |")
+    return lines
+
+
+def compile_table(report: dict) -> list[str]:
+    def fmt(entry_compile: Any) -> str:
+        return "—" if entry_compile is None else f"{entry_compile:.2f}"
+
+    lines = ["Compile time (s; JAX `jit(...).lower().compile()`, not part of any timed run):", ""]
+    lines += _field_table(report, "compile_s", fmt)
+    lines += ["", "First (warm-up) run (s; excluded from the timings):", ""]
+    lines += _field_table(report, "warmup_s", fmt)
+    return lines
+
+
+def quality_lines(report: dict) -> list[str]:
+    lines = [
+        "| workload | system | mean | variance | expected variance | z(mean) | z(variance) | passed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key in report["workload_order"]:
+        for name in report["system_order"]:
+            entry = _entry(report["systems"], name, key)
+            q = entry.get("quality", {}) if _ok(entry) else {}
+            if q.get("check") != "moments":
+                continue
+            lines.append(
+                f"| {key} | {name} | {q.get('mean', float('nan')):+.4f} | {q.get('variance', float('nan')):.4f} | "
+                f"{q.get('expected_variance', float('nan')):.4f} | {q.get('z_mean', float('nan')):+.2f} | "
+                f"{q.get('z_variance', float('nan')):+.2f} | {'yes' if q.get('passed') else 'NO'} |"
+            )
+    return lines
+
+
+def backend_lines(report: dict) -> list[str]:
+    lines = []
+    for name in report["system_order"]:
+        system = report["systems"].get(name, {})
+        if system.get("status") != "ok":
+            lines.append(f"* **{name}**: {system.get('status', 'not run')} — {system.get('reason', '')}".rstrip(" —"))
+            continue
+        lines.append(f"* **{name}** ({system.get('description', '')}):")
+        for key in report["workload_order"]:
+            entry = system.get("workloads", {}).get(key)
+            if entry is None:
+                continue
+            if entry.get("status") != "ok":
+                reason = entry.get("reason", "").strip().splitlines()[-1:] or [""]
+                lines.append(f"  * {key}: error — `{reason[0]}`")
+                continue
+            extra = ""
+            fallback = entry.get("info", {}).get("fallback_reason")
+            if name == "ebm-fused" and fallback and "ebm-cuda" not in entry.get("backend", ""):
+                extra = f" (fell back: {fallback})"
+            lines.append(f"  * {key}: `{entry.get('backend')}`{extra}")
+    return lines
+
+
+def scaling_lines(report: dict) -> list[str]:
+    """The scaling sweeps as tables (the plots show the same numbers)."""
+    scaling = {n: s for n, s in report.get("scaling", {}).items() if s.get("status") == "ok"}
+    if not scaling:
+        return []
+    names = list(scaling)
+    out = []
+    for variable, label in (("chains", "chains"), ("dims", "dimension")):
+        head = [label] + [f"{n} chain-steps/s" for n in names]
+        if variable == "chains":
+            head += [f"{n} peak RSS (MiB)" for n in names]
+        out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        points = sorted({row.get("chains" if variable == "chains" else "dim") for n in names for row in scaling[n].get(variable, [])})
+        for point in points:
+            rows = {
+                n: next((r for r in scaling[n].get(variable, []) if r.get("chains" if variable == "chains" else "dim") == point), None)
+                for n in names
+            }
+            cells = [str(point)] + [_num(r.get("throughput")) if _ok(r) else "—" for r in rows.values()]
+            if variable == "chains":
+                cells += [f"{r['peak_rss_mb']:.0f}" if _ok(r) else "—" for r in rows.values()]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return out
+
+
+def _env_text(meta: dict) -> str:
+    env = {**meta.get("worker_env", {}), **meta["machine"].get("env", {})}
+    return ", ".join(f"`{k}={v}`" for k, v in env.items()) or "default"
+
+
+def _facts_lines(report: dict) -> list[str]:
+    build = report["systems"].get("ebm-fused", {}).get("facts", {}).get("ebm_cuda_build")
+    if not build:
+        return []
+    return [
+        f"ebm-cuda build: CPU kernels at `{build.get('cpu_isa')}` (built: "
+        f"{', '.join(build.get('cpu_isas_built', []))}), OpenMP {build.get('openmp')}, "
+        f"{build.get('cpu_compiler')}."
+    ]
+
+
+def markdown(report: dict) -> str:
+    """The whole report as Markdown (what ``results.md`` holds and the run prints)."""
+    meta = report["meta"]
+    m = meta["machine"]
+    load = meta.get("load_before"), meta.get("load_after")
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+    out = [
+        f"# ebm benchmarks — preset `{meta['preset']}`",
+        "",
+        f"Command: `{meta['command']}`  ",
+        f"Date: {m['date']}; machine: {m['cpu']}, {m['logical_cpus']} logical CPUs, "
+        f"{m['memory_gb']} GB; {m['os']}; Python {m['python']}.  ",
+        ("Shared workers (smoke-test mode: systems share processes and run concurrently; "
+         "timings and RSS NOT comparable); " if meta.get("shared_workers")
+         else "Every system: its own subprocess, one at a time, ")
+        + f"{m['threads_per_system']} threads, float32; warm-up excluded; median of repeats.  ",
+        f"Load average (1/5/15 min) before: {load[0]}, after: {load[1]} — on a 2-core "
+        "machine anything above ~0.5 before the run means other work shared the CPUs.  ",
+        f"Versions: {versions}.  ",
+        f"Worker environment: {_env_text(meta)}.",
+        *_facts_lines(report),
+        "",
+        "## Throughput (higher is better; training: ms per iteration, lower is better)",
+        "",
+        "✓/✗: the output passed/failed its quality check (W2/W3: exact moments; others: finite).",
+        "",
+        *throughput_table(report),
+        "",
+        "## Ratios to each peer (× faster)",
+        "",
+        *peer_ratio_table(report),
+        "",
+        "## Peak RSS per workload (MiB, whole worker process while the workload ran)",
+        "",
+        *memory_table(report),
+        "",
+        "## Compile and warm-up",
+        "",
+        *compile_table(report),
+        "",
+        "## Quality (moment checks of the final states)",
+        "",
+        *quality_lines(report),
+        "",
+        "## What ran",
+        "",
+        *backend_lines(report),
+        "",
+    ]
+    if report.get("scaling"):
+        out += ["## Scaling (ebm paths; W1's target vs chains, ULA on N(0, I) with 1,000 chains vs dimension)", ""]
+        out += scaling_lines(report)
+        out += [f"![{p}]({p})" for p in report.get("plots", [])] + [""]
+    return "\n".join(out)

@@ -1,0 +1,245 @@
+"""The benchmark command: every system, every workload, side by side, in one run.
+
+Usage::
+
+    python -m benchmarks.run                    # full preset (~10 min on 2 cores)
+    python -m benchmarks.run --quick            # smaller sizes (~2 min)
+    python -m benchmarks.run --out docs/performance
+    python -m benchmarks.run --systems ebm-fused,blackjax --workloads W1,W3 --no-scaling
+
+Each system runs in its own subprocess (:mod:`benchmarks.worker`), one after the other, with
+the same thread budget (:mod:`benchmarks.environment`); then the ebm paths' scaling sweeps
+run (:mod:`benchmarks.scaling`), each in its own subprocess too. ``--shared-workers`` (for the
+smoke test only) instead runs one worker per framework, two at a time, to save start-up time. A system whose library is not installed is reported as
+missing — never silently dropped. Writes ``results.json``, ``results.md`` and the PNGs of
+:mod:`benchmarks.plots` into ``--out`` (default ``benchmarks/results``) and prints the
+Markdown report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from . import environment, report
+from .plots import write_plots
+from .systems import PEERS, SYSTEMS
+from .workloads import PRESETS
+
+DEFAULT_OUT = os.path.join("benchmarks", "results")
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _log(message: str) -> None:
+    print(f"[benchmarks] {message}", file=sys.stderr, flush=True)
+
+
+def run_worker(args: list[str], timeout: float, threads: int = environment.THREADS) -> tuple[dict | None, str | None]:
+    """Run one worker subprocess; returns its JSON payload, or ``None`` and why it failed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "result.json")
+        command = [sys.executable, "-m", "benchmarks.worker", *args, "--out", out]
+        try:
+            proc = subprocess.run(
+                command, cwd=REPO_ROOT, env=environment.thread_env(threads), capture_output=True,
+                text=True, timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return None, f"worker timed out after {timeout:.0f} s"
+        if proc.returncode != 0 or not os.path.exists(out):
+            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-8:]
+            return None, f"worker exited with {proc.returncode}: " + "\n".join(tail)
+        with open(out) as f:
+            return json.load(f), None
+
+
+def _missing(name: str, reason: str) -> dict:
+    system = SYSTEMS[name]
+    return {
+        "system": name, "status": "missing", "reason": reason, "workloads": {},
+        "peer": system.peer, "description": system.description,
+    }
+
+
+def _failed(name: str, reason: str) -> dict:
+    return {"system": name, "status": "error", "reason": reason, "workloads": {}}
+
+
+def plan_jobs(names: list[str], scaling: list[str], shared: bool) -> list[tuple[list[str], list[str]]]:
+    """Worker jobs ``(systems, scaling sweeps)``: one per system and one per sweep, or — with
+    ``shared`` (smoke tests) — one per framework, sweeps in the torch worker."""
+    if not shared:
+        return [([n], []) for n in names] + [([], [n]) for n in scaling]
+    jobs = []
+    for framework in ("torch", "jax"):
+        group = [n for n in names if SYSTEMS[n].framework == framework]
+        sweeps = scaling if framework == "torch" else []
+        if group or sweeps:
+            jobs.append((group, sweeps))
+    return jobs
+
+
+def run_jobs(
+    jobs: list[tuple[list[str], list[str]]], preset: str, workloads: list[str], timeout: float,
+    concurrent: int,
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Run the worker jobs (``concurrent`` at a time, the thread budget split between them)."""
+    threads = max(1, environment.THREADS // concurrent)
+    results: dict[str, dict] = {}
+    sweeps: dict[str, dict] = {}
+
+    def one(job: tuple[list[str], list[str]]) -> None:
+        systems, scaling = job
+        what = ", ".join(systems + [f"{n} scaling" for n in scaling])
+        _log(f"running {what}")
+        start = time.perf_counter()
+        args = ["--preset", preset, "--systems", ",".join(systems),
+                "--workloads", ",".join(workloads), "--scaling", ",".join(scaling)]
+        payload, error = run_worker(args, timeout, threads)
+        for name in systems:
+            if payload is None:
+                results[name] = _failed(name, error or "unknown failure")
+                continue
+            result = next(r for r in payload["results"] if r["system"] == name)
+            result["process_peak_rss_mb"] = payload["process_peak_rss_mb"]
+            result["cpus"] = payload["cpus"]
+            results[name] = result
+        for name in scaling:
+            found = payload and next((r for r in payload["scaling"] if r["system"] == name), None)
+            sweeps[name] = found or _failed(name, error or "unknown failure")
+        _log(f"  {what}: done in {time.perf_counter() - start:.1f} s")
+
+    if concurrent > 1:
+        with ThreadPoolExecutor(concurrent) as pool:
+            list(pool.map(one, jobs))
+    else:
+        for job in jobs:
+            one(job)
+    return results, sweeps
+
+
+def run_all(
+    names: list[str], preset: str, workloads: list[str], *, scaling: bool, shared: bool,
+    timeout: float,
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Every system's results (missing ones without starting a worker) and the ebm sweeps."""
+    results: dict[str, dict] = {}
+    sweeps: dict[str, dict] = {}
+    available = []
+    for name in names:
+        reason = SYSTEMS[name].missing_reason()
+        if reason is None:
+            available.append(name)
+        else:
+            _log(f"{name}: missing ({reason})")
+            results[name] = _missing(name, reason)
+    to_sweep = []
+    if scaling:
+        for name in [n for n in names if n in report.OURS]:
+            if name in available:
+                to_sweep.append(name)
+            else:
+                sweeps[name] = results[name]
+    jobs = plan_jobs(available, to_sweep, shared)
+    ran, swept = run_jobs(jobs, preset, workloads, timeout, concurrent=2 if shared else 1)
+    results.update(ran)
+    sweeps.update(swept)
+    ordered = {n: results[n] for n in names}
+    return ordered, {n: sweeps[n] for n in names if n in sweeps}
+
+
+def build_report(
+    *, preset: str, names: list[str], workloads: list[str], systems: dict, scaling: dict,
+    command: str, shared_workers: bool, load_before: list[float] | None, load_after: list[float] | None,
+) -> dict:
+    """The JSON document: metadata, workloads, per-system results, ratios, scaling."""
+    peers = [n for n in names if n in PEERS]
+    return {
+        "meta": {
+            "preset": preset,
+            "command": command,
+            "shared_workers": shared_workers,
+            "machine": environment.machine(),
+            "worker_env": {k: environment.thread_env()[k] for k in environment.THREAD_ENV_KEYS},
+            "load_before": load_before,
+            "load_after": load_after,
+            "targets": {k: {"against": a, "minimum": m} for k, (a, m) in report.TARGETS.items()},
+        },
+        "workloads": {k: PRESETS[preset].workloads[k].to_json() for k in workloads},
+        "workload_order": workloads,
+        "system_order": names,
+        "systems": systems,
+        "ratios": report.compute_ratios(systems, peers, workloads),
+        "scaling": scaling,
+    }
+
+
+def write_outputs(document: dict, out_dir: str) -> str:
+    """``results.json``, the PNGs and ``results.md`` in ``out_dir``; returns the Markdown."""
+    os.makedirs(out_dir, exist_ok=True)
+    document["plots"] = write_plots(document, out_dir)
+    text = report.markdown(document)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(document, f, indent=1, default=str)
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write(text)
+    return text
+
+
+def _names(value: str | None, choices: list[str], what: str, parser: argparse.ArgumentParser) -> list[str]:
+    if value is None:
+        return list(choices)
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in choices]
+    if unknown:
+        parser.error(f"unknown {what} {unknown}; choose from {', '.join(choices)}")
+    return [c for c in choices if c in names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description="Benchmark ebm (fused and torch paths) against TorchEBM, ebmkit and BlackJAX.",
+    )
+    parser.add_argument("--quick", action="store_true", help="the quick preset (~2 min)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                        help="full (default), quick, or smoke (tests only: tiny sizes)")
+    parser.add_argument("--systems", default=None, help=f"comma-separated subset of {', '.join(SYSTEMS)}")
+    parser.add_argument("--workloads", default=None, help="comma-separated subset of W1,W2,W3,W4,train")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the scaling sweeps")
+    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per worker")
+    parser.add_argument("--shared-workers", action="store_true",
+                        help="smoke tests only: one worker per framework, two at a time "
+                             "(timings and RSS not comparable)")
+    args = parser.parse_args(argv)
+
+    preset = args.preset or ("quick" if args.quick else "full")
+    names = _names(args.systems, list(SYSTEMS), "systems", parser)
+    workloads = _names(args.workloads, list(PRESETS[preset].workloads), "workloads", parser)
+    command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+
+    load_before = environment.load_average()
+    _log(f"preset {preset}; load average {load_before}; output {args.out}")
+    systems, scaling = run_all(
+        names, preset, workloads, scaling=not args.no_scaling, shared=args.shared_workers,
+        timeout=args.timeout,
+    )
+    document = build_report(
+        preset=preset, names=names, workloads=workloads, systems=systems, scaling=scaling,
+        command=command.strip(), shared_workers=args.shared_workers, load_before=load_before,
+        load_after=environment.load_average(),
+    )
+    print(write_outputs(document, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

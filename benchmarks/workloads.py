@@ -1,0 +1,154 @@
+"""The benchmark workloads (W1–W4 and PCD training) and the presets that size them.
+
+Every system runs the same workload: the same target, step size, number of chains, steps
+and start states (:mod:`benchmarks.inputs`). The work of one run is counted the same way for
+everyone — chain-steps (one chain advanced by one transition) for ULA, gradient evaluations
+(chains × transitions × L) for HMC, and iterations for training — so throughputs are
+comparable whatever each library does internally (e.g. TorchEBM's HMC also evaluates the
+energy twice per transition; that is its cost, not extra credit).
+
+===========  =====================================================  =====================
+workload     target and sampler                                     size (full preset)
+===========  =====================================================  =====================
+W1           ULA, double well ``2 Σ (xᵢ² − 1)²`` in 2-D, h = 0.01    10,000 chains × 1,000
+W2           ULA, standard Gaussian 100-D, h = 0.1                  1,000 chains × 1,000
+W3           HMC, standard Gaussian 10-D, ε = 0.1, L = 10            1,000 chains × 100
+W4           ULA, MLP 2-128-128-1 (SiLU) energy, h = 0.01           4,096 chains × 100
+train        PCD on eight_gaussians, same MLP, batch 256, k = 20    50 iterations a run
+===========  =====================================================  =====================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping
+
+#: The double well's parameters ``E(x) = h Σ (xᵢ² − b²)²`` (TorchEBM's DoubleWellModel default).
+DOUBLE_WELL = {"barrier_height": 2.0, "b": 1.0}
+#: Hidden widths of the MLP energy (W4 and training): 2 → 128 → 128 → 1, SiLU.
+MLP_HIDDEN = (128, 128)
+#: PCD settings shared by every system's training loop.
+TRAINING = {
+    "learning_rate": 1e-3,  # Adam
+    "alpha": 0.1,  # weight of the energy-magnitude penalty α (E(x)² + E(x⁻)²)
+    "buffer_size": 10_000,
+    "reinit_fraction": 0.05,  # chains restarted from N(0, I) per batch
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """One benchmark workload.
+
+    Attributes:
+        key: short name used in tables and JSON (``"W1"``, ``"train"``).
+        title: what it is, for the table.
+        kind: ``"ula"``, ``"hmc"`` or ``"train"``.
+        target: ``"double_well"``, ``"gaussian"`` (standard) or ``"mlp"``.
+        dim: dimension of one sample.
+        chains: number of chains (the batch size for training).
+        steps: transitions per chain (``k`` for training).
+        step_size: ULA's ``h`` or HMC's ``ε``.
+        n_leapfrog: HMC's ``L`` (1 otherwise).
+        iterations: training iterations in one timed run (0 otherwise).
+        quality: ``"moments"`` (exact moment check, W2/W3) or ``"finite"``.
+        start_scale: standard deviation of the shared N(0, s² I) start states.
+    """
+
+    key: str
+    title: str
+    kind: str
+    target: str
+    dim: int
+    chains: int
+    steps: int
+    step_size: float
+    n_leapfrog: int = 1
+    iterations: int = 0
+    quality: str = "finite"
+    start_scale: float = 1.0
+
+    @property
+    def unit(self) -> str:
+        """What the throughput counts per second."""
+        return {"ula": "chain-steps/s", "hmc": "grad evals/s", "train": "iterations/s"}[self.kind]
+
+    @property
+    def work(self) -> int:
+        """Units of work in one timed run (see :attr:`unit`)."""
+        if self.kind == "train":
+            return self.iterations
+        return self.chains * self.steps * self.n_leapfrog
+
+    def to_json(self) -> dict:
+        return {**dataclasses.asdict(self), "unit": self.unit, "work": self.work}
+
+
+def _workloads(
+    w1: tuple[int, int], w2: tuple[int, int], w3: tuple[int, int], w4: tuple[int, int], train: int
+) -> dict[str, Workload]:
+    return {
+        "W1": Workload("W1", "ULA double-well 2-D", "ula", "double_well", 2, *w1, step_size=0.01),
+        "W2": Workload(
+            "W2", "ULA Gaussian 100-D", "ula", "gaussian", 100, *w2, step_size=0.1,
+            quality="moments", start_scale=2.0,
+        ),
+        "W3": Workload(
+            "W3", "HMC Gaussian 10-D, L=10", "hmc", "gaussian", 10, *w3, step_size=0.1,
+            n_leapfrog=10, quality="moments", start_scale=2.0,
+        ),
+        "W4": Workload("W4", "ULA MLP 2-128-128-1", "ula", "mlp", 2, *w4, step_size=0.01),
+        "train": Workload(
+            "train", "PCD training, MLP, eight_gaussians", "train", "mlp", 2, 256, 20,
+            step_size=0.01, iterations=train,
+        ),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """How big and how often: the workloads, the repeat policy and the scaling sweeps.
+
+    A workload is timed ``min_repeats`` times after one warm-up run, and more (up to
+    ``max_repeats``) while the timed runs add up to less than ``min_seconds``; the median is
+    reported.
+    """
+
+    name: str
+    workloads: Mapping[str, Workload]
+    min_repeats: int
+    max_repeats: int
+    min_seconds: float
+    scaling_chains: tuple[int, ...]
+    scaling_dims: tuple[int, ...]
+    scaling_steps: tuple[int, int]  # (min, max) steps of one scaling point
+    scaling_budget: float  # chain-steps (chains sweep) / element-steps (dim sweep) per point
+
+
+PRESETS: dict[str, Preset] = {
+    "full": Preset(
+        "full",
+        _workloads((10_000, 1_000), (1_000, 1_000), (1_000, 100), (4_096, 100), 50),
+        min_repeats=5, max_repeats=15, min_seconds=1.0,
+        scaling_chains=(1, 10, 100, 1_000, 10_000, 100_000),
+        scaling_dims=(2, 10, 100, 1_000),
+        scaling_steps=(100, 1_000), scaling_budget=1e7,
+    ),
+    "quick": Preset(
+        "quick",
+        _workloads((10_000, 200), (1_000, 200), (1_000, 30), (1_024, 20), 10),
+        min_repeats=3, max_repeats=5, min_seconds=0.3,
+        scaling_chains=(1, 100, 10_000, 100_000),
+        scaling_dims=(2, 100, 1_000),
+        scaling_steps=(50, 200), scaling_budget=2e6,
+    ),
+    # For the smoke test only: every code path, seconds in total, numbers meaningless.
+    "smoke": Preset(
+        "smoke",
+        _workloads((256, 20), (1_000, 40), (1_000, 20), (64, 3), 2),
+        min_repeats=1, max_repeats=1, min_seconds=0.0,
+        scaling_chains=(1, 64),
+        scaling_dims=(2, 16),
+        scaling_steps=(5, 5), scaling_budget=1e3,
+    ),
+}

@@ -1,0 +1,101 @@
+"""Run the benchmark command end to end on tiny sizes and check what it writes.
+
+Every system installed in this venv runs (ebm's torch path always; ebm's fused path with
+ebm-cuda; the peers when the ``bench`` extra is installed); the others must be reported as
+missing. The ``smoke`` preset and ``--shared-workers`` keep it to seconds; the numbers are
+meaningless and never checked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import run
+from benchmarks.report import OURS
+from benchmarks.systems import SYSTEMS
+from benchmarks.workloads import PRESETS
+
+WORKLOADS = list(PRESETS["smoke"].workloads)
+ENTRY_FIELDS = {
+    "status", "throughput", "unit", "median_s", "times_s", "warmup_s", "compile_s",
+    "peak_rss_mb", "backend", "quality", "workload",
+}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    assert run.main(["--preset", "smoke", "--shared-workers", "--out", str(out)]) == 0
+    with open(out / "results.json") as f:
+        return json.load(f), (out / "results.md").read_text(), out
+
+
+def test_every_system_ran_or_is_reported_missing(smoke):
+    document, _, _ = smoke
+    assert document["system_order"] == list(SYSTEMS)
+    for name, system in SYSTEMS.items():
+        result = document["systems"][name]
+        if system.missing_reason() is None and name != "ebm-fused":
+            assert result["status"] == "ok", result.get("reason")
+        elif system.missing_reason() is not None:
+            assert result["status"] == "missing" and result["reason"]
+    assert document["systems"]["ebm-torch"]["status"] == "ok"
+
+
+def test_each_result_has_timing_memory_quality_and_backend(smoke):
+    document, _, _ = smoke
+    for name, result in document["systems"].items():
+        if result["status"] != "ok":
+            continue
+        assert set(result["workloads"]) == set(WORKLOADS)
+        for key, entry in result["workloads"].items():
+            assert entry["status"] == "ok", (name, key, entry.get("reason"))
+            assert ENTRY_FIELDS <= set(entry), (name, key)
+            assert entry["throughput"] > 0 and entry["peak_rss_mb"] > 0
+            assert entry["quality"]["passed"], (name, key, entry["quality"])
+            if key in ("W2", "W3"):
+                assert entry["quality"]["check"] == "moments"
+        assert result["process_peak_rss_mb"] > 0
+    torch_path = document["systems"]["ebm-torch"]["workloads"]
+    assert {e["backend"] for k, e in torch_path.items() if k != "train"} == {"torch"}
+    fused = document["systems"]["ebm-fused"]
+    if fused["status"] == "ok":
+        assert fused["workloads"]["W1"]["backend"].startswith("ebm-cuda:")
+
+
+def test_ratios_and_targets_cover_every_workload(smoke):
+    document, _, _ = smoke
+    assert set(document["ratios"]) == set(WORKLOADS)
+    for key, row in document["ratios"].items():
+        assert "best_peer" in row and "target" in row
+        if row["best_peer"] is not None:
+            assert row["ebm-torch"]["vs_best"] > 0
+            assert row["best_peer"] in row["ebm-torch"]["vs_peer"]
+
+
+def test_markdown_has_the_tables(smoke):
+    document, text, _ = smoke
+    assert "## Throughput" in text and "## Peak RSS" in text and "## Quality" in text
+    header = next(line for line in text.splitlines() if line.startswith("| workload | unit |"))
+    for name in SYSTEMS:
+        assert name in header
+    for key in WORKLOADS:
+        assert any(line.startswith(f"| {key}: ") for line in text.splitlines())
+    assert document["meta"]["command"].startswith("python -m benchmarks.run")
+
+
+def test_scaling_sweeps_and_plots(smoke):
+    document, _, out = smoke
+    for name in OURS:
+        sweep = document["scaling"][name]
+        if sweep["status"] != "ok":
+            assert name == "ebm-fused" and sweep["status"] in ("missing", "error")
+            continue
+        assert [row["chains"] for row in sweep["chains"]] == list(PRESETS["smoke"].scaling_chains)
+        assert [row["dim"] for row in sweep["dims"]] == list(PRESETS["smoke"].scaling_dims)
+        assert all(row["status"] == "ok" and row["throughput"] > 0 for row in sweep["chains"])
+    pytest.importorskip("matplotlib")
+    for png in ("scaling_chains.png", "scaling_dim.png", "memory_chains.png", "ratios.png"):
+        assert (out / png).stat().st_size > 1000

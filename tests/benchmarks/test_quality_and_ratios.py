@@ -1,0 +1,84 @@
+"""The harness's judgement, without running anything: the moment check and the ratios."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import quality, report, run
+from benchmarks.systems import SYSTEMS, System
+from benchmarks.workloads import PRESETS
+
+
+def _gaussian(n: int, variance: float, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0.0, np.sqrt(variance), (n, 100))
+
+
+def test_ula_expected_variance_is_the_euler_maruyama_fixed_point():
+    w2 = PRESETS["full"].workloads["W2"]
+    h = w2.step_size
+    v = quality.expected_variance(w2)
+    assert v == pytest.approx((1 - h) ** 2 * v + 2 * h)  # fixed point of x ← (1 − h) x + √(2h) ξ
+    assert quality.expected_variance(PRESETS["full"].workloads["W3"]) == 1.0
+
+
+def test_moment_check_passes_the_right_law_and_fails_wrong_ones():
+    w2 = PRESETS["full"].workloads["W2"]
+    biased = quality.expected_variance(w2)  # ULA's stationary variance at h = 0.1
+    right = quality.check(w2, _gaussian(1_000, biased))
+    assert right["passed"] and abs(right["z_variance"]) < quality.Z_LIMIT
+    # An unbiased sampler is not running the same ULA: 1e5 values resolve the 5 % bias.
+    unbiased = quality.check(w2, _gaussian(1_000, 1.0))
+    assert not unbiased["passed"] and unbiased["z_variance"] < -quality.Z_LIMIT
+    shifted = quality.moment_check(_gaussian(1_000, biased) + 0.05, biased)
+    assert not shifted["passed"] and shifted["z_mean"] > quality.Z_LIMIT
+    broken = _gaussian(10, biased)
+    broken[3, 7] = np.nan
+    assert not quality.check(w2, broken)["passed"]
+    assert not quality.finite_check(np.array([1.0, np.inf]))["passed"]
+
+
+def _entry(throughput: float, passed: bool = True) -> dict:
+    return {"status": "ok", "throughput": throughput, "quality": {"passed": passed}}
+
+
+def _systems(**throughputs) -> dict:
+    out = {}
+    for name, (value, passed) in throughputs.items():
+        out[name.replace("_", "-")] = {"status": "ok", "workloads": {"W1": _entry(value, passed)}}
+    return out
+
+
+def test_best_peer_is_the_fastest_correct_one():
+    systems = _systems(
+        ebm_fused=(90.0, True), ebm_torch=(20.0, True),
+        torchebm=(10.0, True), ebmkit=(50.0, False), blackjax=(30.0, True),
+    )
+    ratios = report.compute_ratios(systems, ["torchebm", "ebmkit", "blackjax"], ["W1"])["W1"]
+    assert ratios["best_peer"] == "blackjax"  # ebmkit is faster but failed its check
+    assert ratios["ebm-fused"]["vs_best"] == pytest.approx(3.0)
+    assert ratios["ebm-fused"]["vs_peer"]["ebmkit"] == pytest.approx(1.8)
+    assert ratios["ebm-torch"]["vs_best"] == pytest.approx(20 / 30)
+    assert ratios["target"] == {
+        "against": "best", "reference": "blackjax", "minimum": 3.0, "ratio": pytest.approx(3.0),
+        "met": True,
+    }
+
+
+def test_a_wrong_fast_path_does_not_meet_its_target():
+    systems = _systems(ebm_fused=(900.0, False), torchebm=(10.0, True))
+    row = report.compute_ratios(systems, ["torchebm"], ["W1"])["W1"]
+    assert row["target"]["ratio"] == pytest.approx(90.0)
+    assert row["target"]["met"] is False
+
+
+def test_a_missing_system_is_reported_not_skipped(monkeypatch):
+    ghost = System(
+        name="ghost", requires=("no_such_module_for_ebm_benchmarks",), prepare=lambda w, i: None,
+        setup=lambda: None, peer=True, description="a peer that is not installed",
+    )
+    monkeypatch.setitem(SYSTEMS, "ghost", ghost)
+    results, sweeps = run.run_all(["ghost"], "smoke", ["W1"], scaling=True, shared=False, timeout=5)
+    assert results["ghost"]["status"] == "missing"
+    assert "no_such_module_for_ebm_benchmarks" in results["ghost"]["reason"]
+    assert sweeps == {}
