@@ -61,13 +61,16 @@ def _ratio_plot(report: dict, path: str) -> None:
     keys = [k for k in report["workload_order"] if k in report["ratios"]]
     fig, ax = plt.subplots(figsize=(7, 4))
     width = 0.38
+    plotted: list[float] = []
     for i, name in enumerate(OURS):
         values = []
         for key in keys:
             row = report["ratios"][key]
             against = TARGETS.get(key, ("best", None))[0]
-            ratio = row.get(name, {}).get("vs_best") if against == "best" else row.get(name, {}).get("vs_peer", {}).get(against)
+            mine = row.get(name, {})
+            ratio = mine.get("vs_best") if against == "best" else mine.get("vs_peer", {}).get(against)
             values.append(ratio or 0.0)
+        plotted += values
         xs = [j + (i - 0.5) * width for j in range(len(keys))]
         ax.bar(xs, values, width, label=name, color=STYLE[name][0])
     for j, key in enumerate(keys):
@@ -75,11 +78,13 @@ def _ratio_plot(report: dict, path: str) -> None:
             ax.hlines(TARGETS[key][1], j - 0.45, j + 0.45, colors="black", linestyles="dashed")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")
+    shown = [v for v in plotted if v > 0] + [TARGETS[k][1] for k in keys if k in TARGETS] + [1.0]
+    ax.set_ylim(min(shown) / 2, max(shown) * 3)
     labels = [f"{k}\nvs {'best' if TARGETS.get(k, ('best',))[0] == 'best' else TARGETS[k][0]}" for k in keys]
     ax.set_xticks(range(len(keys)), labels)
     ax.set_ylabel("speed ratio (× faster); dashed: target")
     ax.set_title("ebm vs the best peer (same run)")
-    ax.legend()
+    ax.legend(loc="upper left", ncols=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -211,7 +211,8 @@ def backend_lines(report: dict) -> list[str]:
     for name in report["system_order"]:
         system = report["systems"].get(name, {})
         if system.get("status") != "ok":
-            lines.append(f"* **{name}**: {system.get('status', 'not run')} — {system.get('reason', '')}".rstrip(" —"))
+            status, reason = system.get("status", "not run"), system.get("reason", "")
+            lines.append(f"* **{name}**: {status}" + (f" — {reason}" if reason else ""))
             continue
         lines.append(f"* **{name}** ({system.get('description', '')}):")
         for key in report["workload_order"]:
@@ -237,17 +238,14 @@ def scaling_lines(report: dict) -> list[str]:
         return []
     names = list(scaling)
     out = []
-    for variable, label in (("chains", "chains"), ("dims", "dimension")):
+    for variable, label in (("chains", "chains"), ("dims", "dim")):
         head = [label] + [f"{n} chain-steps/s" for n in names]
         if variable == "chains":
             head += [f"{n} peak RSS (MiB)" for n in names]
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        points = sorted({row.get("chains" if variable == "chains" else "dim") for n in names for row in scaling[n].get(variable, [])})
-        for point in points:
-            rows = {
-                n: next((r for r in scaling[n].get(variable, []) if r.get("chains" if variable == "chains" else "dim") == point), None)
-                for n in names
-            }
+        by_point = {n: {row.get(label): row for row in scaling[n].get(variable, [])} for n in names}
+        for point in sorted({p for rows in by_point.values() for p in rows}):
+            rows = {n: by_point[n].get(point) for n in names}
             cells = [str(point)] + [_num(r.get("throughput")) if _ok(r) else "—" for r in rows.values()]
             if variable == "chains":
                 cells += [f"{r['peak_rss_mb']:.0f}" if _ok(r) else "—" for r in rows.values()]

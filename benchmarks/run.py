@@ -10,8 +10,8 @@ Usage::
 Each system runs in its own subprocess (:mod:`benchmarks.worker`), one after the other, with
 the same thread budget (:mod:`benchmarks.environment`); then the ebm paths' scaling sweeps
 run (:mod:`benchmarks.scaling`), each in its own subprocess too. ``--shared-workers`` (for the
-smoke test only) instead runs one worker per framework, two at a time, to save start-up time. A system whose library is not installed is reported as
-missing — never silently dropped. Writes ``results.json``, ``results.md`` and the PNGs of
+smoke test only) instead runs one worker per framework, two at a time, to save start-up time.
+A system whose library is not installed is reported as missing — never silently dropped. Writes ``results.json``, ``results.md`` and the PNGs of
 :mod:`benchmarks.plots` into ``--out`` (default ``benchmarks/results``) and prints the
 Markdown report.
 """
@@ -41,7 +41,9 @@ def _log(message: str) -> None:
     print(f"[benchmarks] {message}", file=sys.stderr, flush=True)
 
 
-def run_worker(args: list[str], timeout: float, threads: int = environment.THREADS) -> tuple[dict | None, str | None]:
+def run_worker(
+    args: list[str], timeout: float, threads: int = environment.THREADS
+) -> tuple[dict | None, str | None]:
     """Run one worker subprocess; returns its JSON payload, or ``None`` and why it failed."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "result.json")
@@ -224,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     preset = args.preset or ("quick" if args.quick else "full")
     names = _names(args.systems, list(SYSTEMS), "systems", parser)
     workloads = _names(args.workloads, list(PRESETS[preset].workloads), "workloads", parser)
-    command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    given = argv if argv is not None else sys.argv[1:]
+    command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in given)
 
     load_before = environment.load_average()
     _log(f"preset {preset}; load average {load_before}; output {args.out}")

@@ -16,7 +16,7 @@ if ! "$py" -c "import torch" 2>/dev/null; then
     pip install "${TORCH_SPEC:-torch==2.13.0}"
 fi
 echo "setup: installing ebm-core (editable)"
-pip install -e ".[test,plot]"
+pip install -e ".[test,plot,docs]"
 
 if [ -f ebm_cuda/pyproject.toml ]; then
     stamp="$venv/.ebm_cuda.sha256"

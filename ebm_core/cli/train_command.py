@@ -32,14 +32,15 @@ from . import components
 from .config import apply_override, check_settings, load_toml, merge
 
 DEFAULTS: dict[str, Any] = {
-    "steps": 2000,
-    "batch_size": 256,
-    "lr": 1e-3,
+    "steps": 1000,
+    "batch_size": 128,
+    "lr": 2e-3,
+    "lr_schedule": "cosine",
     "seed": 0,
     "device": "cpu",
     "log_every": 10,
-    "eval_every": 500,
-    "checkpoint_every": 500,
+    "eval_every": 250,
+    "checkpoint_every": 250,
     "heldout": 2000,
     "eval_samples": 2000,
     "eval_steps": 500,
@@ -47,12 +48,12 @@ DEFAULTS: dict[str, Any] = {
     "grad_clip": 0.0,
     "dataset": {"name": "eight_gaussians"},
     "energy": {"name": "mlp"},
-    "loss": {"name": "cd", "persistent": True, "k": 40, "alpha": 0.1},
+    "loss": {"name": "cd", "persistent": True, "k": 20, "alpha": 0.1, "noise_scale": 3.0},
     "sampler": {"name": "langevin", "step_size": 0.01},
 }
 
 SETTINGS: dict[str, type] = {
-    "steps": int, "batch_size": int, "lr": float, "seed": int, "device": str, "log_every": int,
+    "steps": int, "batch_size": int, "lr": float, "lr_schedule": str, "seed": int, "device": str, "log_every": int,
     "eval_every": int, "checkpoint_every": int, "heldout": int, "eval_samples": int,
     "eval_steps": int, "ema_decay": float, "grad_clip": float,
 }
@@ -66,9 +67,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--config", metavar="FILE", help="TOML configuration (see ebm_core/cli/config.py)")
     for section in ("dataset", "energy", "loss", "sampler"):
         parser.add_argument(f"--{section}", metavar="NAME", help=f"registered {section} name")
-    parser.add_argument("--steps", type=int, help="training steps (default 2000)")
-    parser.add_argument("--batch-size", type=int, dest="batch_size", help="global batch size (default 256)")
-    parser.add_argument("--lr", type=float, help="Adam learning rate (default 1e-3)")
+    parser.add_argument("--steps", type=int, help="training steps (default 1000)")
+    parser.add_argument("--batch-size", type=int, dest="batch_size", help="global batch size (default 128)")
+    parser.add_argument("--lr", type=float, help="Adam learning rate (default 2e-3)")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--device", help="cpu or cuda[:N] (default cpu)")
     parser.add_argument(
@@ -122,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         data=dataset,
         batch_size=config["batch_size"],
         lr=config["lr"],
+        lr_schedule=config["lr_schedule"],
+        schedule_steps=config["steps"],
         seed=config["seed"],
         output_dir=out,
         heldout=heldout.to(device),

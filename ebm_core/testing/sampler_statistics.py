@@ -154,7 +154,7 @@ def _judge(
     if stationary is not None and target.is_gaussian:
         lines.append("(the targets above are the stationary law declared with stationary=, not the Gaussian itself)")
     lines.append("Failed tests: " + "; ".join(failed) + f" (overall false-fail rate {rate:.2g} for this target).")
-    lines += _hints(samples, mean, variances, failed, target, result)
+    lines += _hints(samples, mean, variances, failed, target, result, claims_exact=stationary is None)
     findings.add("statistics", "\n     ".join(lines))
 
 
@@ -174,7 +174,7 @@ def _moment_lines(samples: torch.Tensor, mean: torch.Tensor, variances: torch.Te
 
 def _hints(
     samples: torch.Tensor, mean: torch.Tensor, variances: torch.Tensor, failed: list[str],
-    target: StatisticalTarget, result: Any,
+    target: StatisticalTarget, result: Any, claims_exact: bool,
 ) -> list[str]:
     n = samples.shape[0]
     ratio = samples.var(0) / variances
@@ -211,7 +211,7 @@ def _hints(
             "Means and variances are right but the shape of a marginal is not: the sampler may be exact only "
             "for Gaussians (check the acceptance ratio on a non-quadratic energy)."
         )
-    if result.mean_acceptance_rate > 0.99 and result.step_size is not None:
+    if claims_exact and result.mean_acceptance_rate > 0.99 and result.step_size is not None:
         hints.append("Nearly every proposal was accepted: if the sampler is Metropolis-adjusted, its test may "
                      "be accepting unconditionally.")
     return hints

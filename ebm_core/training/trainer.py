@@ -64,6 +64,7 @@ class Trainer:
         batch_size: the global batch size (split across ranks under ``torchrun``).
         optimizer: a factory ``params -> torch.optim.Optimizer``; default Adam(lr).
         lr: learning rate of the default optimiser.
+        lr_schedule: ``"constant"`` or ``"cosine"`` (cosine decay to 0 over ``schedule_steps``).
         seed: seeds the batch generator (same on all ranks) and the global RNG (rank-offset).
         output_dir: where ``checkpoint.pt`` and ``metrics.jsonl`` go (``None``: no files).
         heldout: held-out data for evaluation (``None``: no evaluation).
@@ -97,6 +98,8 @@ class Trainer:
         batch_size: int = 256,
         optimizer: Callable[[Any], torch.optim.Optimizer] | None = None,
         lr: float = 1e-3,
+        lr_schedule: str = "constant",
+        schedule_steps: int | None = None,
         seed: int = 0,
         output_dir: str | Path | None = None,
         heldout: torch.Tensor | None = None,
@@ -130,6 +133,7 @@ class Trainer:
         if not params:
             raise ValueError("the loss's energy has no trainable parameters")
         self.optimizer = optimizer(params) if optimizer else torch.optim.Adam(params, lr=lr)
+        self.scheduler = _make_scheduler(self.optimizer, lr_schedule, schedule_steps)
         self.ema = ParameterEMA(loss.energy, ema_decay) if ema_decay is not None else None
         self.grad_clip = grad_clip
         self.output_dir = Path(output_dir) if output_dir is not None else None
@@ -169,6 +173,7 @@ class Trainer:
         return {
             "step": self.step,
             "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
             "ema": self.ema.state_dict() if self.ema else None,
             "ranks": self.group.gather(self._rank_state()),
             "world_size": self.group.world_size,
@@ -185,6 +190,8 @@ class Trainer:
         if mine["sampler"] is not None and self.sampler is not None:
             self.sampler.load_state_dict(mine["sampler"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
         if self.ema is not None:
             if state["ema"] is None:
                 raise ValueError("checkpoint has no EMA state but this trainer keeps one (ema_decay)")
@@ -255,6 +262,8 @@ class Trainer:
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.loss.parameters(), self.grad_clip)
         self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
         if self.ema is not None:
             self.ema.update(self.loss.energy)
         self.loss.record(loss=value)
@@ -282,6 +291,16 @@ class Trainer:
             generator=generator,
         )
         return {k: float(self.group.mean(torch.tensor(v))) for k, v in results.items()}
+
+
+def _make_scheduler(optimizer: torch.optim.Optimizer, schedule: str, steps: int | None) -> Any:
+    if schedule == "constant":
+        return None
+    if schedule != "cosine":
+        raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {schedule!r}")
+    if steps is None or steps < 1:
+        raise ValueError("lr_schedule='cosine' needs schedule_steps ≥ 1 (usually the number of training steps)")
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
 
 
 def _format(metrics: dict[str, float]) -> str:
