@@ -269,10 +269,10 @@ class Trainer:
         self.loss.record(loss=value)
 
     def _reduced_metrics(self) -> dict[str, float]:
-        scalars = {
-            k: v.float().mean() if isinstance(v, torch.Tensor) else torch.tensor(float(v))
+        scalars = {  # scalars only: a loss may also record tensors such as its negatives
+            k: v.detach().float().reshape(()) if isinstance(v, torch.Tensor) else torch.tensor(float(v))
             for k, v in self.loss.last.items()
-            if (isinstance(v, torch.Tensor) and v.numel() >= 1 and v.is_floating_point())
+            if (isinstance(v, torch.Tensor) and v.numel() == 1)
             or (isinstance(v, (int, float)) and not isinstance(v, bool))
         }
         return {k: float(self.group.mean(v)) for k, v in scalars.items()}
