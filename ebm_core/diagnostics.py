@@ -35,6 +35,8 @@ Example::
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 __all__ = ["autocovariance", "effective_sample_size", "split_rhat"]
@@ -60,6 +62,10 @@ def effective_sample_size(draws: torch.Tensor) -> torch.Tensor:
     """ESS of each event element over all chains (initial monotone sequence estimator).
 
     ``draws`` is ``(chains, n, *event)`` with n ≥ 4. Constant elements give NaN.
+
+    Antithetic chains (lag-1 autocorrelation near −1) make the estimate of
+    τ = 1 + 2 Σ ρₜ approach 0 or even go negative; like Stan, τ is floored at
+    1 / log₁₀(m n), so the ESS is positive and at most m n log₁₀(m n).
     """
     _check_draws(draws, minimum=4)
     m, n = draws.shape[0], draws.shape[1]
@@ -75,6 +81,7 @@ def effective_sample_size(draws: torch.Tensor) -> torch.Tensor:
     positive = torch.cumprod((pairs > 0).to(pairs.dtype), dim=0)
     monotone = torch.cummin(pairs, dim=0).values
     tau = -1.0 + 2.0 * (monotone * positive).sum(dim=0)
+    tau = torch.clamp(tau, min=1.0 / math.log10(m * n))
     return (m * n) / tau
 
 

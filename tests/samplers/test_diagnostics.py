@@ -92,3 +92,11 @@ def test_diagnostics_need_a_trajectory_and_enough_draws() -> None:
         split_rhat(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="single chain use draws.unsqueeze"):
         effective_sample_size(torch.zeros(100))
+
+
+def test_ess_of_antithetic_chains_is_positive_and_capped() -> None:
+    """ρ = −0.99: the raw τ estimate is ≈ 0 or negative; the floor 1/log₁₀(mn) keeps ESS sane."""
+    draws = ar1(rho=-0.99, chains=4, n=2000, seed=3)
+    ess = effective_sample_size(draws)
+    m_n = 4 * 2000
+    assert torch.all(ess > 0) and torch.all(ess <= m_n * math.log10(m_n) * (1 + 1e-9))
