@@ -285,7 +285,9 @@ def markdown(report: dict) -> str:
         ("Shared workers (smoke-test mode: systems share processes and run concurrently; "
          "timings and RSS NOT comparable); " if meta.get("shared_workers")
          else "Every system: its own subprocess, one at a time, ")
-        + f"{m['threads_per_system']} threads, float32; warm-up excluded; median of repeats.  ",
+        + f"{m['threads_per_system']} threads, float32; warm-up excluded; median of repeats"
+        + (f"; best of {meta['rounds']} rounds (see benchmarks/rounds.py).  " if meta.get("rounds", 1) > 1
+           else ".  "),
         f"Load average (1/5/15 min) before: {load[0]}, after: {load[1]} — on a 2-core "
         "machine anything above ~0.5 before the run means other work shared the CPUs.  ",
         f"Versions: {versions}.  ",

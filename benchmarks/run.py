@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import environment, report
 from .plots import write_plots
+from .rounds import best_of_rounds
 from .systems import PEERS, SYSTEMS
 from .workloads import PRESETS
 
@@ -129,9 +130,13 @@ def run_jobs(
 
 def run_all(
     names: list[str], preset: str, workloads: list[str], *, scaling: bool, shared: bool,
-    timeout: float,
+    timeout: float, rounds: int = 1,
 ) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Every system's results (missing ones without starting a worker) and the ebm sweeps."""
+    """Every system's results (missing ones without starting a worker) and the ebm sweeps.
+
+    With ``rounds > 1`` the system sequence runs that many times and the rounds are merged
+    (:func:`benchmarks.rounds.best_of_rounds`); the sweeps run once, after the last round.
+    """
     results: dict[str, dict] = {}
     sweeps: dict[str, dict] = {}
     available = []
@@ -149,17 +154,27 @@ def run_all(
                 to_sweep.append(name)
             else:
                 sweeps[name] = results[name]
-    jobs = plan_jobs(available, to_sweep, shared)
-    ran, swept = run_jobs(jobs, preset, workloads, timeout, concurrent=2 if shared else 1)
-    results.update(ran)
-    sweeps.update(swept)
+    concurrent = 2 if shared else 1
+    per_round: dict[str, list[dict]] = {n: [] for n in available}
+    for i in range(rounds):
+        if rounds > 1:
+            _log(f"round {i + 1} of {rounds}")
+        ran, _ = run_jobs(plan_jobs(available, [], shared), preset, workloads, timeout, concurrent)
+        for name, result in ran.items():
+            per_round[name].append(result)
+    for name, results_of_rounds in per_round.items():
+        results[name] = best_of_rounds(results_of_rounds) if rounds > 1 else results_of_rounds[0]
+    if to_sweep:
+        _, swept = run_jobs(plan_jobs([], to_sweep, shared), preset, workloads, timeout, concurrent)
+        sweeps.update(swept)
     ordered = {n: results[n] for n in names}
     return ordered, {n: sweeps[n] for n in names if n in sweeps}
 
 
 def build_report(
     *, preset: str, names: list[str], workloads: list[str], systems: dict, scaling: dict,
-    command: str, shared_workers: bool, load_before: list[float] | None, load_after: list[float] | None,
+    command: str, shared_workers: bool, rounds: int = 1, load_before: list[float] | None,
+    load_after: list[float] | None,
 ) -> dict:
     """The JSON document: metadata, workloads, per-system results, ratios, scaling."""
     peers = [n for n in names if n in PEERS]
@@ -168,6 +183,7 @@ def build_report(
             "preset": preset,
             "command": command,
             "shared_workers": shared_workers,
+            "rounds": rounds,
             "machine": environment.machine(),
             "worker_env": {k: environment.thread_env()[k] for k in environment.THREAD_ENV_KEYS},
             "load_before": load_before,
@@ -216,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default=None, help=f"comma-separated subset of {', '.join(SYSTEMS)}")
     parser.add_argument("--workloads", default=None, help="comma-separated subset of W1,W2,W3,W4,train")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling sweeps")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the system sequence N times and report each workload's best "
+                             "round (for machines with bursty load; see benchmarks/rounds.py)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per worker")
     parser.add_argument("--shared-workers", action="store_true",
@@ -233,11 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"preset {preset}; load average {load_before}; output {args.out}")
     systems, scaling = run_all(
         names, preset, workloads, scaling=not args.no_scaling, shared=args.shared_workers,
-        timeout=args.timeout,
+        timeout=args.timeout, rounds=max(1, args.rounds),
     )
     document = build_report(
         preset=preset, names=names, workloads=workloads, systems=systems, scaling=scaling,
-        command=command.strip(), shared_workers=args.shared_workers, load_before=load_before,
+        command=command.strip(), shared_workers=args.shared_workers, rounds=max(1, args.rounds),
+        load_before=load_before,
         load_after=environment.load_average(),
     )
     print(write_outputs(document, args.out))

@@ -82,3 +82,19 @@ def test_a_missing_system_is_reported_not_skipped(monkeypatch):
     assert results["ghost"]["status"] == "missing"
     assert "no_such_module_for_ebm_benchmarks" in results["ghost"]["reason"]
     assert sweeps == {}
+
+
+def test_rounds_keep_the_best_median_and_any_wrong_result():
+    from benchmarks.rounds import best_of_rounds
+
+    def result(median: float, passed: bool, rss: float) -> dict:
+        entry = {"status": "ok", "median_s": median, "peak_rss_mb": rss, "quality": {"passed": passed}}
+        return {"status": "ok", "process_peak_rss_mb": rss, "workloads": {"W1": entry}}
+
+    merged = best_of_rounds([result(2.0, True, 300.0), result(1.0, True, 250.0)])
+    w1 = merged["workloads"]["W1"]
+    assert w1["median_s"] == 1.0 and w1["round_medians_s"] == [2.0, 1.0]
+    assert w1["peak_rss_mb"] == 300.0 and merged["process_peak_rss_mb"] == 300.0
+    assert w1["quality"]["passed"]
+    wrong = best_of_rounds([result(2.0, False, 300.0), result(1.0, True, 250.0)])
+    assert not wrong["workloads"]["W1"]["quality"]["passed"]

@@ -48,17 +48,12 @@ def test_sdist_and_wheel_install_in_a_fresh_venv(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import torch, ebm_core, ebm_cuda
-        from ebm_core.kernels import ChainRequest
-        assert "mala/double_well/cpu" in ebm_core.available("kernel")
-        record = ebm_core.describe("kernel", "mala/double_well/cpu")
-        assert record.source.distribution == "ebm-cuda", record.source
-        kernel = record.factory()
-        request = ChainRequest(sampler="mala", sampler_params={"step_size": 0.1}, energy="double_well",
-                               energy_params={"barrier_height": 1.0, "b": 1.0}, x0=torch.zeros(100, 2),
-                               n_steps=10, burn_in=0, thin=1, seed=0, record_trajectory=False)
-        assert kernel.unsupported_reason(request) is None
-        print(kernel.run(request).samples.shape, ebm_cuda.build_info()["cuda_compiled"])
+        assert ebm_core.describe("kernel", "mala/double_well/cpu").source.distribution == "ebm-cuda"
+        sampler = ebm_core.sampler("mala", ebm_core.energy("double_well"), step_size=0.1)
+        result = sampler.run(torch.zeros(100, 2), n_steps=20, generator=torch.Generator().manual_seed(0))
+        print(result.backend, tuple(result.samples.shape), ebm_cuda.build_info()["cuda_compiled"])
         """
     )
-    assert venv.run("python", "-c", script).split() == ["torch.Size([100,", "2])", "False"]
+    out = venv.run("python", "-c", script).split()
+    assert out == ["ebm-cuda:mala/double_well/cpu", "(100,", "2)", "False"], out
     assert sdist.stat().st_size < 1_000_000

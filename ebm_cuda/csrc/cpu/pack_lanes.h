@@ -2,8 +2,8 @@
 // chains, so the single-source math (csrc/ebm) advances that many chains per instruction.
 //
 // Built on the GCC/Clang vector extension (`vector_size`): arithmetic, comparisons (−1/0 masks),
-// shifts and `m ? a : b` act lane by lane, and the compiler maps 64-byte vectors onto whatever
-// the target has (4 SSE, 2 AVX2 or 1 AVX-512 register). The same source is compiled once per
+// shifts and `m ? a : b` act lane by lane. A vector is one native register of the target (16
+// floats with AVX-512, 8 with AVX2, 4 with SSE2/NEON). The same source is compiled once per
 // instruction-set level and picked at run time (cpu_dispatch.cpp).
 #pragma once
 
@@ -14,7 +14,7 @@
 #include "../ebm/philox.h"
 
 #if !defined(__GNUC__)
-#error "the CPU backend needs the GCC/Clang vector extension (GCC >= 9 or Clang >= 10)"
+#error "the CPU backend needs the GCC/Clang vector extension and __builtin_bit_cast (GCC >= 11, Clang >= 12)"
 #endif
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the CPU backend's 32x32->64-bit lane multiply assumes a little-endian target"
@@ -67,7 +67,6 @@ struct PackLanes {
   static inline M all_true() { return I{} - 1; }
   static inline M all_false() { return I{}; }
   static inline V select(M m, V a, V b) { return m ? a : b; }
-  static inline I select_i(M m, I a, I b) { return m ? a : b; }
   static inline V sqrt(V x) {
     V r;
     for (int i = 0; i < width; ++i) r[i] = std::sqrt(x[i]);  // vsqrtp* with -fno-math-errno

@@ -13,7 +13,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-/// Index is uint32_t when chains × blocks fits (cheap division), int64_t otherwise.
+/// Index is uint32_t when every index of the grid-stride loop fits (cheap division), else int64_t.
 template <class T, class Index>
 __global__ void __launch_bounds__(kThreads)
     update_kernel(UpdateArgs a, LangevinMove<T> move, Index blocks_per_chain, Index total) {
@@ -55,7 +55,7 @@ void launch(const UpdateArgs& a) {
   const int64_t wanted = (total + kThreads - 1) / kThreads;
   const unsigned int grid = static_cast<unsigned int>(wanted < 32LL * sms ? wanted : 32LL * sms);
   const auto stream = reinterpret_cast<cudaStream_t>(a.stream);
-  if (total <= 0xFFFFFFFFLL) {
+  if (total + static_cast<int64_t>(grid) * kThreads <= 0xFFFFFFFFLL) {  // i + stride cannot wrap
     update_kernel<T, uint32_t><<<grid, kThreads, 0, stream>>>(
         a, move, static_cast<uint32_t>(blocks_per_chain), static_cast<uint32_t>(total));
   } else {

@@ -11,8 +11,9 @@
 //   V, I, U, M      real lanes, signed integer lanes of the same width as Real, uint32 lanes,
 //                   comparison masks (the type of `a < b` on V)
 //   Count           per-lane counters (accepted proposals)
-//   splat(x)        broadcast a scalar
-//   select(m, a, b) per lane: m ? a : b
+//   splat(x), splat_u(u)     broadcast a real / a uint32
+//   all_true(), all_false()  constant masks
+//   select(m, a, b)          per lane: m ? a : b
 //   sqrt, not_finite, as_bits / from_bits (reinterpret), to_real (I → V), trunc_to_int (V → I),
 //   u32_to_real (U → V, exact for values below 2^24 in float and for any uint32 in double),
 //   count_if(c, m)  c += m per lane
@@ -54,7 +55,6 @@ struct ScalarLanes {
   static EBM_HD_INLINE M all_true() { return true; }
   static EBM_HD_INLINE M all_false() { return false; }
   static EBM_HD_INLINE V select(M m, V a, V b) { return m ? a : b; }
-  static EBM_HD_INLINE I select_i(M m, I a, I b) { return m ? a : b; }
   static EBM_HD_INLINE V sqrt(V x) { return ::sqrt(x); }
   /// True for ±inf and NaN: x − x is 0 exactly when x is finite.
   static EBM_HD_INLINE M not_finite(V x) { return (x - x) != V(0); }

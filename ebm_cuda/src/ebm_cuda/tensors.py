@@ -7,6 +7,7 @@ device, shape — is verified here first.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import torch
@@ -89,7 +90,7 @@ def real(value: Any, name: str, *, positive: bool = False, non_negative: bool = 
         if value.numel() != 1:
             raise KernelInputError(f"{name} must be a number, got a tensor of shape {tuple(value.shape)}")
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise KernelInputError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     if not math.isfinite(value):
@@ -105,8 +106,9 @@ def integer(value: Any, name: str, *, minimum: int | None = None) -> int:
     """A Python int (not bool) from an integer or a one-element integer tensor."""
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
         value = int(value.item())
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise KernelInputError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
     if minimum is not None and value < minimum:
         raise KernelInputError(f"{name} must be >= {minimum}, got {value}")
     return value
