@@ -3,8 +3,8 @@
 One command runs every workload for every system, each system in its own subprocess with
 the same thread budget, and writes a Markdown table, a JSON file and scaling plots::
 
-    python -m benchmarks.run            # full run (W1–W4 + training + scaling), ~10 min
-    python -m benchmarks.run --quick    # smaller sizes, ~2 min
+    python -m benchmarks.run            # full run (W1–W4 + training + scaling), 2–5 min
+    python -m benchmarks.run --quick    # smaller sizes, ~1 min
     python -m benchmarks.run --out docs/performance   # refresh the docs' performance page data
 
 Layout (one concept per module):

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m benchmarks.run                    # full preset (~10 min on 2 cores)
-    python -m benchmarks.run --quick            # smaller sizes (~2 min)
+    python -m benchmarks.run                    # full preset (2–5 min on 2 quiet cores)
+    python -m benchmarks.run --quick            # smaller sizes (~1 min)
     python -m benchmarks.run --out docs/performance
     python -m benchmarks.run --systems ebm-fused,blackjax --workloads W1,W3 --no-scaling
 
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks.run",
         description="Benchmark ebm (fused and torch paths) against TorchEBM, ebmkit and BlackJAX.",
     )
-    parser.add_argument("--quick", action="store_true", help="the quick preset (~2 min)")
+    parser.add_argument("--quick", action="store_true", help="the quick preset (~1 min)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
                         help="full (default), quick, or smoke (tests only: tiny sizes)")
     parser.add_argument("--systems", default=None, help=f"comma-separated subset of {', '.join(SYSTEMS)}")

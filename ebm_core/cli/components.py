@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import torch
 
 from .. import api
+from ..training.distributed import local_cuda_device
 from .config import component
 
 
@@ -36,6 +37,9 @@ def build_dataset(config: Mapping[str, Any]) -> Any:
 
 
 def resolve_device(device: str) -> str:
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    """``cpu``, or a CUDA device; plain ``cuda`` under ``torchrun`` means this rank's own GPU."""
+    if not device.startswith("cuda"):
+        return device
+    if not torch.cuda.is_available():
         raise ValueError(f"--device {device}: CUDA is not available here; use --device cpu")
-    return device
+    return local_cuda_device() if device == "cuda" else device

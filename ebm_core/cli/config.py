@@ -70,7 +70,11 @@ def apply_override(config: dict[str, Any], assignment: str) -> None:
             raise ConfigError(
                 f"--set {assignment!r}: unknown section {section!r}; use one of {', '.join(COMPONENTS)}"
             )
-        config.setdefault(section, {})[name] = parse_value(raw.strip())
+        value = parse_value(raw.strip())
+        if name == "name":  # a new component: its predecessor's arguments no longer apply
+            config.update(merge(config, {section: {"name": value}}))
+        else:
+            config.setdefault(section, {})[name] = value
     else:
         config[name] = parse_value(raw.strip())
 

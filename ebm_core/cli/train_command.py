@@ -85,7 +85,11 @@ def add_parser(commands: Any) -> None:
 
 
 def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
+    """Defaults < the run's saved config.json (with --resume) < --config file < flags < --set."""
     config = dict(DEFAULTS)
+    saved = Path(args.out) / "config.json"
+    if args.resume and saved.exists():
+        config = merge(config, json.loads(saved.read_text(encoding="utf-8")))
     if args.config:
         config = merge(config, load_toml(args.config))
     flags: dict[str, Any] = {}
@@ -113,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             f"{checkpoint} exists; pass --resume to continue it or --overwrite to start afresh"
         )
     device = components.resolve_device(config["device"])
+    torch.manual_seed(config["seed"])  # the energy's initial weights
     dataset = components.build_dataset(config)
     energy = components.build_energy(config, device)
     sampler = components.build_sampler(config, energy)
@@ -127,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         schedule_steps=config["steps"],
         seed=config["seed"],
         output_dir=out,
-        heldout=heldout.to(device),
+        heldout=heldout,
         eval_sampler=sampler,
         eval_every=config["eval_every"],
         eval_samples=config["eval_samples"],
@@ -174,8 +179,7 @@ def _write_plots(trainer: Trainer, sampler: Any, heldout: torch.Tensor, out: Pat
     if tuple(heldout.shape[1:]) != (2,):
         return paths
     energy = trainer.ema.averaged if trainer.ema is not None else trainer.loss.energy
-    generator = torch.Generator().manual_seed(config["seed"] + 2)
-    samples = draw_model_samples(energy, sampler, heldout, config["eval_samples"], config["eval_steps"], generator)
+    samples, _ = draw_model_samples(energy, sampler, heldout, config["eval_samples"], config["eval_steps"], config["seed"] + 2)
     bounds = plotting.bounds_around(heldout, margin=0.25)
     paths.append(plotting.plot_landscape(energy, out / "landscape.png", bounds=bounds, samples=samples,
                                          title="learned density exp(−E)/Z with model samples"))

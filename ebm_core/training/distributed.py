@@ -39,6 +39,14 @@ class ProcessGroup:
         dist.all_reduce(reduced, op=dist.ReduceOp.SUM)
         return reduced / self.world_size
 
+    def max(self, value: torch.Tensor) -> torch.Tensor:
+        """All-reduce maximum (identity in a single process): "did any rank ..." flags."""
+        if not self.active:
+            return value
+        reduced = value.detach().clone()
+        dist.all_reduce(reduced, op=dist.ReduceOp.MAX)
+        return reduced
+
     def gather(self, obj: Any) -> list[Any]:
         """Every rank's ``obj`` in rank order (``[obj]`` in a single process)."""
         if not self.active:
@@ -52,13 +60,26 @@ class ProcessGroup:
             dist.barrier()
 
 
-def current_group() -> ProcessGroup:
-    """The active process group, initialising it from ``torchrun``'s environment if needed."""
+def current_group(device: torch.device | str = "cpu") -> ProcessGroup:
+    """The active process group, initialising it from ``torchrun``'s environment if needed.
+
+    The backend follows the training ``device``: NCCL for CUDA, gloo for CPU (so a CPU run
+    on a machine that has GPUs still works).
+    """
     if not dist.is_available():
         return ProcessGroup()
     if not dist.is_initialized():
         if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
             return ProcessGroup()
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        backend = "nccl" if torch.device(device).type == "cuda" else "gloo"
         dist.init_process_group(backend=backend)
     return ProcessGroup(rank=dist.get_rank(), world_size=dist.get_world_size())
+
+
+def local_cuda_device() -> str:
+    """``cuda:<LOCAL_RANK>`` under ``torchrun`` (each rank its own GPU), else ``cuda``; selects it."""
+    local_rank = os.environ.get("LOCAL_RANK")
+    if local_rank is None:
+        return "cuda"
+    torch.cuda.set_device(int(local_rank))
+    return f"cuda:{int(local_rank)}"

@@ -28,16 +28,24 @@ def evaluate(
     n_samples: int,
     n_steps: int,
     nll_bounds: Any,
-    generator: torch.Generator,
+    seed: int,
 ) -> dict[str, float]:
-    """The metrics above (those that apply) as a dict of floats."""
+    """The metrics above (those that apply) as a dict of floats.
+
+    Chains that diverge (NaN/inf) are left out of the MMD and counted in ``eval_n_divergent``;
+    if every chain diverges the MMDs are NaN — evaluation never stops training.
+    """
     results: dict[str, float] = {}
+    heldout = heldout.detach().cpu()
     if sampler is not None:
-        samples = draw_model_samples(energy, sampler, heldout, n_samples, n_steps, generator)
-        noise = torch.randn(n_samples, *heldout.shape[1:], generator=generator, dtype=heldout.dtype)
+        samples, n_divergent = draw_model_samples(energy, sampler, heldout, n_samples, n_steps, seed)
+        noise = torch.randn(n_samples, *heldout.shape[1:], generator=torch.Generator().manual_seed(seed + 1),
+                            dtype=heldout.dtype)
         bandwidth = metrics.median_bandwidth(heldout)  # one kernel for both comparisons
-        results["mmd"] = metrics.mmd(samples, heldout, bandwidth)
-        results["mmd_noise_ratio"] = results["mmd"] / max(metrics.mmd(noise, heldout, bandwidth), 1e-12)
+        mmd = metrics.mmd(samples, heldout, bandwidth) if len(samples) >= 2 else float("nan")
+        results["mmd"] = mmd
+        results["mmd_noise_ratio"] = mmd / max(metrics.mmd(noise, heldout, bandwidth), 1e-12)
+        results["eval_n_divergent"] = float(n_divergent)
     if nll_bounds is not None and tuple(heldout.shape[1:]) == (2,):
         results["nll"] = metrics.negative_log_likelihood(energy, heldout, nll_bounds)
     return results
@@ -49,14 +57,22 @@ def draw_model_samples(
     like: torch.Tensor,
     n_samples: int,
     n_steps: int,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """``n_samples`` fresh samples of ``energy`` with ``sampler``'s settings, from N(0, I) starts."""
+    seed: int,
+) -> tuple[torch.Tensor, int]:
+    """Fresh samples of ``energy`` with ``sampler``'s settings from N(0, I) starts, on the CPU.
+
+    Returns ``(samples of the chains that stayed finite, number of divergent chains)``. The
+    starts come from a CPU generator seeded by ``seed`` and the chains run on the energy's
+    device with a generator of that device, so the result does not depend on where it ran
+    beyond floating-point differences.
+    """
     if sampler.energy is not energy:
         sampler = copy.copy(sampler)
         sampler.energy = energy
-    start = torch.randn(n_samples, *like.shape[1:], generator=generator, dtype=like.dtype)
+    start = torch.randn(n_samples, *like.shape[1:], generator=torch.Generator().manual_seed(seed), dtype=like.dtype)
     reference = energy.reference_tensor()
-    if reference is not None:
-        start = start.to(reference.device)
-    return sampler.sample(start, n_steps=n_steps, generator=generator).detach().cpu()
+    device = reference.device if reference is not None else torch.device("cpu")
+    chain_generator = torch.Generator(device=device).manual_seed(seed)
+    result = sampler.run(start.to(device), n_steps=n_steps, generator=chain_generator)
+    keep = ~result.divergent
+    return result.samples[keep].detach().cpu(), int((~keep).sum())

@@ -1,7 +1,8 @@
-"""Turn Ctrl-C (SIGINT) into a request the training loop honours between steps.
+"""Turn Ctrl-C (SIGINT) or SIGTERM into a request the training loop honours between steps.
 
-Inside ``with GracefulInterrupt() as stop:`` the first SIGINT only sets ``stop.requested``;
-the loop finishes the current step, writes a checkpoint and stops. A second SIGINT raises
+Inside ``with GracefulInterrupt() as stop:`` the first SIGINT/SIGTERM (Ctrl-C, a cluster's
+pre-emption notice) only sets ``stop.requested``;
+the loop finishes the current step, writes a checkpoint and stops. A second one raises
 ``KeyboardInterrupt`` at once (the last good checkpoint is still intact: writes are atomic).
 Outside the main thread signals cannot be handled and the context does nothing.
 """
@@ -17,16 +18,18 @@ from typing import Any
 class GracefulInterrupt:
     def __init__(self) -> None:
         self.requested = False
-        self._previous: Any = None
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> "GracefulInterrupt":
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested:

@@ -41,6 +41,8 @@ from .metrics_log import MetricsLog
 from .rng_state import capture_rng, restore_rng
 
 CHECKPOINT_NAME = "checkpoint.pt"
+#: Seed offset between ranks (a prime, so rank streams never coincide with seed + small k).
+RANK_SEED_STRIDE = 1_000_003
 
 
 @dataclasses.dataclass
@@ -123,11 +125,15 @@ class Trainer:
             raise ValueError(f"grad_clip must be positive, got {grad_clip}")
         if lr <= 0:
             raise ValueError(f"lr must be positive, got {lr}")
-        self.group: ProcessGroup = current_group()
         self.loss = loss
+        self.device = _device_of(loss)
+        self.group: ProcessGroup = current_group(self.device)
         self.seed = seed
         self.batches = BatchSource(data, batch_size, seed=seed, group=self.group)
-        torch.manual_seed(seed + 1_000_003 * self.group.rank)  # rank-distinct negatives
+        torch.manual_seed(seed + RANK_SEED_STRIDE * self.group.rank)  # rank-distinct negatives
+        self.loss_generators = loss_generators(loss)
+        for generator in self.loss_generators.values():  # rank-distinct, like the global RNG
+            generator.manual_seed(generator.initial_seed() + RANK_SEED_STRIDE * self.group.rank)
         self.model: nn.Module = self._wrap(loss)
         params = [p for p in loss.parameters() if p.requires_grad]
         if not params:
@@ -165,8 +171,11 @@ class Trainer:
         return {
             "loss": self.loss.state_dict(),
             "sampler": sampler.state_dict() if sampler is not None and hasattr(sampler, "state_dict") else None,
-            "rng": capture_rng({"batches": self.batches.generator}),
+            "rng": capture_rng(self._generators()),
         }
+
+    def _generators(self) -> dict[str, torch.Generator]:
+        return {"batches": self.batches.generator, **{f"loss.{k}": g for k, g in self.loss_generators.items()}}
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly (every rank's state gathered on each)."""
@@ -190,13 +199,21 @@ class Trainer:
         if mine["sampler"] is not None and self.sampler is not None:
             self.sampler.load_state_dict(mine["sampler"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if (state["scheduler"] is None) != (self.scheduler is None):
+            raise ValueError(
+                "the checkpoint and this trainer disagree on the learning-rate schedule "
+                "(lr_schedule); resume with the schedule the run was started with"
+            )
         if self.scheduler is not None:
             self.scheduler.load_state_dict(state["scheduler"])
+        if (state["ema"] is None) != (self.ema is None):
+            raise ValueError(
+                "the checkpoint and this trainer disagree on keeping an EMA of the parameters "
+                "(ema_decay); resume with the setting the run was started with"
+            )
         if self.ema is not None:
-            if state["ema"] is None:
-                raise ValueError("checkpoint has no EMA state but this trainer keeps one (ema_decay)")
             self.ema.load_state_dict(state["ema"])
-        restore_rng(mine["rng"], {"batches": self.batches.generator})
+        restore_rng(mine["rng"], self._generators())
         self.step = int(state["step"])
 
     def save(self, path: str | Path | None = None) -> Path | None:
@@ -227,9 +244,10 @@ class Trainer:
         start, last_metrics, last_eval, checkpoint = time.perf_counter(), {}, {}, None
         bar = Progress(n_steps, enabled=self.progress, description="train")
         bar.advance(self.step)
+        interrupted = False
         with GracefulInterrupt() as stop:
-            while self.step < n_steps and not stop.requested:
-                self._train_step()
+            while self.step < n_steps and not interrupted:
+                interrupted = self._train_step(stop.requested)
                 self.step += 1
                 bar.advance()
                 if self.step % self.log_every == 0 or self.step == n_steps:
@@ -238,35 +256,52 @@ class Trainer:
                     self.history.append({"step": self.step, **last_metrics})
                     if log:
                         log.write(step=self.step, **last_metrics)
-                if self.heldout is not None and (self.step % self.eval_every == 0 or self.step == n_steps):
+                if self.output_dir is not None and (
+                    interrupted or self.step % self.checkpoint_every == 0 or self.step == n_steps
+                ):
+                    checkpoint = self.save()
+                if self.heldout is not None and not interrupted and (
+                    self.step % self.eval_every == 0 or self.step == n_steps
+                ):
                     last_eval = self.evaluate()
                     if log:
                         log.write(step=self.step, **last_eval)
-                if self.output_dir is not None and (self.step % self.checkpoint_every == 0 or self.step == n_steps):
-                    checkpoint = self.save()
-            if stop.requested and self.output_dir is not None:
-                checkpoint = self.save()
         bar.close()
-        return TrainResult(self.step, stop.requested, last_metrics, last_eval, checkpoint, time.perf_counter() - start)
+        return TrainResult(self.step, interrupted, last_metrics, last_eval, checkpoint, time.perf_counter() - start)
 
-    def _train_step(self) -> None:
-        batch = self.batches.next()
+    def _train_step(self, stop_requested: bool) -> bool:
+        """One optimisation step; returns whether every rank agrees to stop after it.
+
+        Ranks agree (one small all-reduce) on stopping and on a non-finite loss *before*
+        the backward pass, so one rank's Ctrl-C or NaN never leaves the others waiting in
+        DDP's gradient all-reduce.
+        """
+        batch = self.batches.next().to(self.device)
         self.optimizer.zero_grad(set_to_none=True)
         value = self.model(batch)
-        if not torch.isfinite(value):
+        flags = self.group.max(
+            torch.tensor([float(stop_requested), float(not torch.isfinite(value))], device=self.device)
+        )
+        if flags[1] > 0:
             raise FloatingPointError(
-                f"loss became {value.item()} at step {self.step + 1}; lower the learning rate, "
-                "add regularisation (alpha) or gradient clipping (grad_clip)"
+                f"loss became {value.item()} at step {self.step + 1} (on at least one rank); lower the "
+                "learning rate, add regularisation (alpha) or gradient clipping (grad_clip)"
             )
         value.backward()
-        if self.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(self.loss.parameters(), self.grad_clip)
+        params = [p for p in self.loss.parameters() if p.grad is not None]
+        norm = torch.nn.utils.clip_grad_norm_(params, self.grad_clip if self.grad_clip is not None else math.inf)
+        if not torch.isfinite(norm):
+            raise FloatingPointError(
+                f"the gradient became non-finite at step {self.step + 1}; parameters were not updated. "
+                "Lower the learning rate or add gradient clipping (grad_clip)"
+            )
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
         if self.ema is not None:
             self.ema.update(self.loss.energy)
         self.loss.record(loss=value)
+        return bool(flags[0] > 0)
 
     def _reduced_metrics(self) -> dict[str, float]:
         scalars = {  # scalars only: a loss may also record tensors such as its negatives
@@ -275,12 +310,11 @@ class Trainer:
             if (isinstance(v, torch.Tensor) and v.numel() == 1)
             or (isinstance(v, (int, float)) and not isinstance(v, bool))
         }
-        return {k: float(self.group.mean(v)) for k, v in scalars.items()}
+        return {k: float(self.group.mean(v.to(self.device))) for k, v in scalars.items()}
 
     def evaluate(self) -> dict[str, float]:
         """MMD of fresh model samples to held-out data (and NLL for 2-D energies), rank-averaged."""
         energy = self.ema.averaged if self.ema is not None else self.loss.energy
-        generator = torch.Generator().manual_seed(self.seed * 7919 + self.step)
         results = evaluation.evaluate(
             energy,
             self.heldout,
@@ -288,19 +322,46 @@ class Trainer:
             n_samples=self.eval_samples,
             n_steps=self.eval_steps,
             nll_bounds=self.nll_bounds,
-            generator=generator,
+            seed=self.seed * 7919 + self.step,
         )
-        return {k: float(self.group.mean(torch.tensor(v))) for k, v in results.items()}
+        return {k: float(self.group.mean(torch.tensor(v, device=self.device))) for k, v in results.items()}
 
 
 def _make_scheduler(optimizer: torch.optim.Optimizer, schedule: str, steps: int | None) -> Any:
+    """``None`` (constant) or a cosine decay lr·½(1 + cos(π·min(t, T)/T)) that stays at 0 after T."""
     if schedule == "constant":
         return None
     if schedule != "cosine":
         raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {schedule!r}")
     if steps is None or steps < 1:
         raise ValueError("lr_schedule='cosine' needs schedule_steps ≥ 1 (usually the number of training steps)")
-    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda t: 0.5 * (1.0 + math.cos(math.pi * min(t, steps) / steps))
+    )
+
+
+def _device_of(loss: Loss) -> torch.device:
+    for tensor in loss.parameters():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def loss_generators(loss: nn.Module) -> dict[str, torch.Generator]:
+    """Every ``torch.Generator`` a loss (or a submodule, or its sampler) keeps, by attribute path.
+
+    Exact resume restores them; under DDP they are re-seeded per rank.
+    """
+    found: dict[str, torch.Generator] = {}
+    for path, module in loss.named_modules():
+        owners = [(path, module)]
+        sampler = module.__dict__.get("sampler")
+        if sampler is not None and not isinstance(sampler, nn.Module):
+            owners.append((f"{path}.sampler".lstrip("."), sampler))
+        for prefix, owner in owners:
+            for name, value in vars(owner).items():
+                if isinstance(value, torch.Generator):
+                    found[f"{prefix}.{name}".lstrip(".")] = value
+    return found
 
 
 def _format(metrics: dict[str, float]) -> str:

@@ -92,3 +92,22 @@ def test_toml_config_file(tmp_path: Path) -> None:
     assert main(["train", *FAST, "--steps", "4", "--config", str(config), "--out", str(tmp_path / "o")]) == 0
     resolved = json.loads((tmp_path / "o" / "config.json").read_text())
     assert resolved["dataset"] == {"name": "two_moons"} and resolved["sampler"]["step_size"] == 0.02
+
+
+def test_same_seed_same_run_and_resume_keeps_the_saved_config(tmp_path: Path) -> None:
+    tweak = ["--set", "loss.alpha=0.5"]
+    assert main(["train", *FAST, *tweak, "--out", str(tmp_path / "a")]) == 0
+    assert main(["train", *FAST, *tweak, "--out", str(tmp_path / "b")]) == 0
+    a = load_checkpoint(tmp_path / "a" / "checkpoint.pt")["ranks"][0]["loss"]
+    b = load_checkpoint(tmp_path / "b" / "checkpoint.pt")["ranks"][0]["loss"]
+    assert all(torch.equal(a[k], b[k]) for k in a), "--seed must fix the initial weights too"
+    assert main(["train", "--no-progress", "--steps", "8", "--resume", "--out", str(tmp_path / "a")]) == 0
+    resumed = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert resumed["loss"]["alpha"] == 0.5 and resumed["energy"]["hidden"] == [16, 16]
+    assert resumed["steps"] == 8
+
+
+def test_setting_a_new_component_name_drops_the_old_arguments(tmp_path: Path) -> None:
+    args = [*FAST, "--set", "loss.name=score_matching", "--out", str(tmp_path)]
+    assert main(["train", *args]) == 0
+    assert json.loads((tmp_path / "config.json").read_text())["loss"] == {"name": "score_matching"}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 import torch
 
+import ebm_core
 from ebm_core.training import CheckpointError, Trainer
 from ebm_core.training.checkpoint import load_checkpoint
 
@@ -100,5 +102,64 @@ def test_non_finite_loss_stops_with_advice() -> None:
             return super().forward(data) * float("inf")
 
     trainer = Trainer(Exploding(LearnableQuadratic()), data=torch.randn(50, 2), batch_size=4, progress=False)
-    with pytest.raises(FloatingPointError, match="at step 1; lower the learning rate"):
+    with pytest.raises(FloatingPointError, match="at step 1 .*lower the"):
         trainer.fit(10)
+
+
+def test_resume_is_exact_for_pcd_with_its_own_generator(tmp_path: Path) -> None:
+    """The loss's private generator (chains, buffer draws, restarts) is checkpointed too."""
+
+    def build(out: Path) -> Trainer:
+        torch.manual_seed(0)
+        energy = ebm_core.energy("mlp", hidden=[8, 8])
+        loss = ebm_core.loss("pcd", energy, k=3, buffer_size=64, generator=torch.Generator().manual_seed(1))
+        return Trainer(loss, data=ebm_core.dataset("eight_gaussians"), batch_size=16, seed=2,
+                       output_dir=out, progress=False)
+
+    straight = build(tmp_path / "a")
+    straight.fit(8)
+    first = build(tmp_path / "b")
+    first.fit(3)
+    second = build(tmp_path / "b")
+    torch.randn(10, generator=second.loss.generator)  # a resumed process starts elsewhere
+    second.resume(tmp_path / "b" / "checkpoint.pt")
+    second.fit(8)
+    assert set(straight.loss_generators) == {"generator"}
+    for (name, a), b in zip(straight.loss.state_dict().items(), second.loss.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_non_finite_gradient_stops_before_the_update() -> None:
+    class NanGradient(NoisyContrast):
+        def forward(self, data):
+            return super().forward(data) + (self.energy.log_a - self.energy.log_a).sqrt()
+
+    trainer = Trainer(NanGradient(LearnableQuadratic()), data=torch.randn(50, 2), batch_size=4, progress=False)
+    before = [p.detach().clone() for p in trainer.loss.parameters()]
+    with pytest.raises(FloatingPointError, match="gradient became non-finite at step 1; parameters were not updated"):
+        trainer.fit(3)
+    assert all(torch.equal(a, b) for a, b in zip(before, trainer.loss.parameters()))
+
+
+def test_cosine_schedule_decays_to_zero_and_stays_there() -> None:
+    trainer = make_trainer(None, lr_schedule="cosine", schedule_steps=4, ema_decay=None)
+    rates = []
+    for step in range(1, 8):
+        trainer.fit(step)
+        rates.append(trainer.optimizer.param_groups[0]["lr"])
+    assert rates[0] == pytest.approx(0.05 * 0.5 * (1 + math.cos(math.pi / 4)))
+    assert rates[3:] == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_evaluation_survives_divergent_chains() -> None:
+    from ebm_core.training.evaluation import evaluate
+
+    energy = ebm_core.energy("double_well")
+    sampler = ebm_core.sampler("langevin", energy, step_size=0.5)  # explodes on x⁴ tails
+    results = evaluate(energy, torch.randn(100, 2), sampler=sampler, n_samples=50, n_steps=30,
+                       nll_bounds=None, seed=0)
+    assert results["eval_n_divergent"] > 0
+    if results["eval_n_divergent"] == 50:
+        assert math.isnan(results["mmd"])
+    else:
+        assert math.isfinite(results["mmd"])
