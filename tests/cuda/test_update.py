@@ -62,3 +62,20 @@ def test_empty_tensors_are_a_no_op() -> None:
     for shape in [(0, 3), (4, 0)]:
         x = torch.zeros(shape)
         update.update_(x, torch.zeros(shape), step_size=0.1, noise_scale=1.0, seed=0, step=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("elements", [1, 2, 3, 7, 70, 130])
+def test_lanes_over_chains_and_over_elements_agree_with_the_formula(dtype, elements) -> None:
+    """Few elements per chain run SIMD lanes over chains, many over elements; both must draw
+    exactly the counter-based normals of (element block, chain, step)."""
+    g = torch.Generator().manual_seed(elements)
+    chains = 37
+    x = torch.randn(chains, elements, generator=g, dtype=dtype)
+    grad = torch.randn(chains, elements, generator=g, dtype=dtype)
+    out = x.clone()
+    FusedLangevinUpdate("cpu").update_(out, grad, step_size=0.02, noise_scale=0.5, seed=11, step=4)
+    xi = sample_normals(chains, elements, seed=11, step=4, dtype=dtype)
+    expected = x - 0.02 * grad + 0.5 * (2 * 0.02) ** 0.5 * xi
+    tolerance = 1e-6 if dtype == torch.float32 else 1e-14
+    torch.testing.assert_close(out, expected, rtol=0, atol=tolerance)

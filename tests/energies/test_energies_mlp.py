@@ -48,3 +48,24 @@ def test_gradient_wrt_x_leaves_parameter_grads_alone() -> None:
 def test_bad_arguments(kwargs, error, match) -> None:
     with pytest.raises(error, match=match):
         ebm_core.energy("mlp", **kwargs)
+
+
+@pytest.mark.parametrize("activation", ["silu", "softplus", "tanh", "elu", "gelu"])
+def test_closed_form_gradient_matches_autograd(activation) -> None:
+    torch.manual_seed(1)
+    energy = ebm_core.energy("mlp", dim=3, hidden=[16, 12], activation=activation).double()
+    x = torch.randn(9, 3, dtype=torch.float64) * 2
+    e, g = energy.energy_and_grad(x)
+    leaf = x.clone().requires_grad_(True)
+    (reference,) = torch.autograd.grad(energy(leaf).sum(), leaf)
+    torch.testing.assert_close(e, energy(x).detach(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(g, reference, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(energy.grad(x), reference, rtol=1e-10, atol=1e-12)
+    assert not g.requires_grad
+
+
+def test_create_graph_keeps_the_gradient_differentiable_in_the_weights() -> None:
+    energy = ebm_core.energy("mlp", hidden=[8])
+    g = energy.grad(torch.randn(4, 2), create_graph=True)
+    g.pow(2).sum().backward()
+    assert all(p.grad is not None for p in energy.parameters() if p.dim() == 2)

@@ -24,6 +24,9 @@
 namespace ebm::cpu::EBM_CPU_ISA {
 namespace {
 
+// Below this many updated elements one thread is faster than waking the OpenMP team.
+constexpr int64_t kParallelElements = 1 << 14;
+
 int thread_count(int requested) {
 #if defined(_OPENMP)
   return requested > 0 ? requested : omp_get_max_threads();
@@ -81,6 +84,44 @@ void run_blocks(const ChainArgs& a, const Energy& energy_fn) {
         energy_out[c0 + l] = outcome.energy[l];
         n_accepted[c0 + l] = outcome.accepted[l];
         divergent[c0 + l] = outcome.divergent[l] != 0;
+      }
+    }
+  }
+}
+
+// Few elements per chain (a 2-D neural energy has 2): SIMD lanes run over W chains and each
+// chain draws only the Philox blocks it needs. Same counters (block, chain, step) as
+// update_groups, so both produce identical numbers; only the iteration order differs.
+template <class T>
+void update_across_chains(const UpdateArgs& a) {
+  using L = PackLanes<T>;
+  using S = ScalarLanes<T>;
+  constexpr int W = L::width;
+  constexpr int per_block = kNormalsPerBlock<T>;
+  const int64_t blocks = (a.elements + per_block - 1) / per_block;
+  const int64_t n_groups = (a.chains + W - 1) / W;
+  T* x = reinterpret_cast<T*>(a.x);
+  const T* grad = reinterpret_cast<const T*>(a.grad);
+  const auto move = LangevinMove<T>::make(static_cast<T>(a.step_size), static_cast<T>(a.noise_scale),
+                                          static_cast<T>(a.clamp), a.has_clamp);
+  const PhiloxKey key = PhiloxKey::from_seed(a.seed);
+  const bool parallel = a.chains * a.elements >= kParallelElements;
+
+#pragma omp parallel for schedule(static) num_threads(thread_count(a.n_threads)) if (parallel)
+  for (int64_t g = 0; g < n_groups; ++g) {
+    const int64_t c0 = g * W;
+    const int lanes = static_cast<int>(std::min<int64_t>(W, a.chains - c0));
+    for (int64_t b = 0; b < blocks; ++b) {
+      typename L::V z[per_block];
+      block_normals<L>(key, L::splat_u(static_cast<uint32_t>(b)), L::iota() + static_cast<uint32_t>(c0),
+                       a.step, z);
+      const int64_t base = b * per_block;
+      const int count = static_cast<int>(std::min<int64_t>(per_block, a.elements - base));
+      for (int l = 0; l < lanes; ++l) {
+        T* xs = x + (c0 + l) * a.elements + base;
+        const T* gs = grad + (c0 + l) * a.elements + base;
+        for (int k = 0; k < count; ++k)
+          xs[k] = move.template clamp<S>(move.template unclamped<S>(xs[k], gs[k], z[k][l]));
       }
     }
   }
@@ -149,10 +190,13 @@ void run_chains(const ChainArgs& args) {
 void langevin_update(const UpdateArgs& args) {
   check(args);
   if (args.chains == 0 || args.elements == 0) return;
+  // Lanes over elements when a chain fills whole SIMD groups, else lanes over chains.
   if (args.dtype == DType::float32) {
-    update_groups<float>(args);
+    if (args.elements >= PackLanes<float>::width * kNormalsPerBlock<float>) update_groups<float>(args);
+    else update_across_chains<float>(args);
   } else {
-    update_groups<double>(args);
+    if (args.elements >= PackLanes<double>::width * kNormalsPerBlock<double>) update_groups<double>(args);
+    else update_across_chains<double>(args);
   }
 }
 
