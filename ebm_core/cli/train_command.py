@@ -32,15 +32,15 @@ from . import components
 from .config import apply_override, check_settings, load_toml, merge
 
 DEFAULTS: dict[str, Any] = {
-    "steps": 1000,
+    "steps": 3000,
     "batch_size": 128,
     "lr": 2e-3,
     "lr_schedule": "cosine",
     "seed": 0,
     "device": "cpu",
     "log_every": 10,
-    "eval_every": 250,
-    "checkpoint_every": 250,
+    "eval_every": 500,
+    "checkpoint_every": 500,
     "heldout": 2000,
     "eval_samples": 2000,
     "eval_steps": 500,
@@ -67,7 +67,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--config", metavar="FILE", help="TOML configuration (see ebm_core/cli/config.py)")
     for section in ("dataset", "energy", "loss", "sampler"):
         parser.add_argument(f"--{section}", metavar="NAME", help=f"registered {section} name")
-    parser.add_argument("--steps", type=int, help="training steps (default 1000)")
+    parser.add_argument("--steps", type=int, help="training steps (default 3000)")
     parser.add_argument("--batch-size", type=int, dest="batch_size", help="global batch size (default 128)")
     parser.add_argument("--lr", type=float, help="Adam learning rate (default 2e-3)")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
