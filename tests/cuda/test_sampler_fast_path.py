@@ -70,15 +70,6 @@ N_JUDGEMENTS = 2 * len(CASES) + sum(c.sampler != "langevin" for c in CASES) + 2
 RATE = 1e-3 / N_JUDGEMENTS
 
 
-@pytest.fixture(autouse=True)
-def _one_intra_op_thread():
-    """A few thousand small rows: one torch thread is fastest for the torch path's many small ops."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _run(case: Case, accelerate: bool):
     sampler = ebm_core.sampler(case.sampler, case.energy(), **case.kwargs)
     x0 = case.start(torch.Generator().manual_seed(1))
