@@ -16,10 +16,11 @@ Example::
 from __future__ import annotations
 
 import abc
-import math
 from typing import Sequence
 
 import torch
+
+from ebm_core.argument_checks import non_negative, positive, positive_int  # noqa: F401 (re-exported)
 
 from .stream import SampleStream
 
@@ -55,27 +56,10 @@ class ToyDataset(abc.ABC):
 
 
 # ------------------------------------------------------------ shared helpers
-def positive(name: str, value: float) -> float:
-    """``value`` as a float after checking it is finite and > 0 (the error names ``name``)."""
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
 
 
-def non_negative(name: str, value: float) -> float:
-    """``value`` as a float after checking it is finite and ≥ 0."""
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
 
 
-def positive_int(name: str, value: int) -> int:
-    """``value`` after checking it is an int ≥ 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return value
 
 
 def gaussian_noise(n: int, std: float, generator: torch.Generator | None) -> torch.Tensor:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from ebm_core import Energy
+from ebm_core.argument_checks import non_negative, positive, positive_int  # noqa: F401 (re-exported)
 
 
 def check_energy(energy: object) -> Energy:
@@ -39,28 +38,6 @@ def check_data(energy: Energy, data: object, *, min_batch: int = 1) -> torch.Ten
     return data
 
 
-def positive(name: str, value: float) -> float:
-    """``value`` as a float after checking it is finite and > 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
 
 
-def non_negative(name: str, value: float) -> float:
-    """``value`` as a float after checking it is finite and >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
 
-
-def positive_int(name: str, value: int) -> int:
-    """``value`` after checking it is an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return value
