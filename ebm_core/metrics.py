@@ -157,7 +157,7 @@ def kl_divergence(
     if torch.isnan(log_p).any() or (log_p == float("inf")).any():
         raise ValueError("log_prob returned NaN or +inf on the grid; check it and the bounds")
     log_q = -grid.energy - grid.log_partition
-    weights = _trapezoid_weights(grid.x)[:, None] * _trapezoid_weights(grid.y)[None, :]
+    weights = grid.weights
     if reverse:
         q = log_q.exp()
         integrand = torch.where(q > 0, q * (log_q - log_p), torch.zeros_like(q))
@@ -191,10 +191,3 @@ def _reference(energy: object) -> dict:
             if tensor.is_floating_point():
                 return {"device": tensor.device, "dtype": tensor.dtype}
     return {}
-
-
-def _trapezoid_weights(axis: torch.Tensor) -> torch.Tensor:
-    """Trapezoid-rule weights of a uniform grid axis: ``h``, halved at both ends."""
-    weights = torch.full_like(axis, float(axis[1] - axis[0]))
-    weights[0] = weights[-1] = weights[0] / 2
-    return weights

@@ -212,11 +212,16 @@ class GridDensity2D:
         cxy = (mass * dx * dy).sum()
         return torch.stack([torch.stack([(mass * dx * dx).sum(), cxy]), torch.stack([cxy, (mass * dy * dy).sum()])])
 
-    def _cell_mass(self) -> torch.Tensor:
-        """``p(xᵢ, yⱼ)`` times the 2-D trapezoid weights: sums to 1."""
+    @property
+    def weights(self) -> torch.Tensor:
+        """2-D trapezoid-rule weights: ``∬ f dx dy ≈ (weights * f).sum()`` on this grid."""
         wx = _trapezoid_weights(len(self.x), float(self.x[1] - self.x[0]))
         wy = _trapezoid_weights(len(self.y), float(self.y[1] - self.y[0]))
-        return self.density * wx[:, None] * wy[None, :]
+        return wx[:, None] * wy[None, :]
+
+    def _cell_mass(self) -> torch.Tensor:
+        """``p(xᵢ, yⱼ)`` times the 2-D trapezoid weights: sums to 1."""
+        return self.density * self.weights
 
 
 def density_1d(
