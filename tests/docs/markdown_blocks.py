@@ -15,7 +15,7 @@ EXECUTED_PAGES = sorted(
     p.relative_to(DOCS).as_posix()
     for p in DOCS.rglob("*.md")
     if not p.relative_to(DOCS).as_posix().startswith("reference/") and p.name != "performance.md"
-)
+) + ["../README.md"]  # the repository's front page, relative to docs/
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)[ \t]*(?P<info>[^\n]*)$")
 

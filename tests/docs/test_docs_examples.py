@@ -1,4 +1,4 @@
-"""Every ``python`` code block of the guides, concepts and getting-started pages runs.
+"""Every ``python`` code block of the guides, concepts and getting-started pages (and README.md) runs.
 
 The blocks of one page run in order in one module namespace, like a reader typing them into
 one session; each page starts afresh, in its own temporary working directory (examples that write
