@@ -21,6 +21,7 @@ from ..environment import DISABLE_KERNELS_ENV, set_torch_threads
 from ..inputs import Inputs
 from ..workloads import DOUBLE_WELL, MLP_HIDDEN, TRAINING, Workload
 from .base import Prepared, System, Unavailable
+from .torch_training import training_loop
 
 
 def _setup_fused() -> dict:
@@ -101,29 +102,10 @@ def _prepare_training(workload: Workload, inputs: Inputs, accelerate: bool) -> P
         noise="gaussian", noise_scale=1.0, alpha=TRAINING["alpha"],
         sampler_kwargs={"step_size": workload.step_size}, generator=generator,
     )
-    optimiser = torch.optim.Adam(energy.parameters(), lr=TRAINING["learning_rate"])
-    batches = torch.from_numpy(inputs.data)
     # What the loss's sampler runs on (the kernel dispatch happens inside loss.forward).
-    probe = loss.sampler.run(batches[0].clone(), n_steps=1, accelerate=accelerate)
-    counter = [0]
-
-    def run() -> Any:
-        values = []
-        for _ in range(workload.iterations):
-            batch = batches[counter[0] % batches.shape[0]]
-            counter[0] += 1
-            optimiser.zero_grad(set_to_none=True)
-            value = loss(batch)
-            value.backward()
-            optimiser.step()
-            values.append(value.detach())
-        return torch.stack(values)
-
-    return Prepared(
-        run=run,
-        to_numpy=lambda values: values.numpy(),
-        backend=lambda values: f"cd loss, sampler backend {probe.backend}",
-    )
+    probe = loss.sampler.run(torch.from_numpy(inputs.data[0]).clone(), n_steps=1, accelerate=accelerate)
+    return training_loop(workload, inputs, energy.parameters(), loss, TRAINING["learning_rate"],
+                         f"cd loss, sampler backend {probe.backend}")
 
 
 def _prepare(accelerate: bool):

@@ -16,6 +16,7 @@ from ..environment import set_torch_threads
 from ..inputs import Inputs
 from ..workloads import DOUBLE_WELL, TRAINING, Workload
 from .base import Prepared, System
+from .torch_training import training_loop
 
 
 def _energy(workload: Workload, inputs: Inputs) -> Any:
@@ -79,27 +80,8 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
         TRAINING["buffer_size"], (workload.dim,), reinit_prob=TRAINING["reinit_fraction"]
     )
     loss = ContrastiveDivergence(_sampler(workload), buffer=buffer, energy_reg=TRAINING["alpha"])
-    optimiser = torch.optim.Adam(energy.parameters(), lr=TRAINING["learning_rate"])
-    batches = torch.from_numpy(inputs.data)
-    counter = [0]
-
-    def run() -> Any:
-        values = []
-        for _ in range(workload.iterations):
-            batch = batches[counter[0] % batches.shape[0]]
-            counter[0] += 1
-            optimiser.zero_grad(set_to_none=True)
-            out = loss(energy, batch)
-            out.loss.backward()
-            optimiser.step()
-            values.append(out.loss.detach())
-        return torch.stack(values)
-
-    return Prepared(
-        run=run,
-        to_numpy=lambda values: values.numpy(),
-        backend=lambda values: "ContrastiveDivergence + ReplayBuffer + LangevinDynamics",
-    )
+    return training_loop(workload, inputs, energy.parameters(), lambda batch: loss(energy, batch).loss,
+                         TRAINING["learning_rate"], "ContrastiveDivergence + ReplayBuffer + LangevinDynamics")
 
 
 def _prepare(workload: Workload, inputs: Inputs) -> Prepared:

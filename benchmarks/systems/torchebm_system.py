@@ -19,6 +19,7 @@ from ..environment import set_torch_threads
 from ..inputs import Inputs
 from ..workloads import DOUBLE_WELL, TRAINING, Workload
 from .base import Prepared, System
+from .torch_training import training_loop
 
 
 def _model(workload: Workload, inputs: Inputs) -> Any:
@@ -84,28 +85,9 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
         buffer_size=TRAINING["buffer_size"], new_sample_ratio=TRAINING["reinit_fraction"],
         init_steps=0, energy_reg_weight=TRAINING["alpha"],
     )
-    optimiser = torch.optim.Adam(model.parameters(), lr=TRAINING["learning_rate"])
-    batches = torch.from_numpy(inputs.data)
     generator = torch.Generator().manual_seed(0)
-    counter = [0]
-
-    def run() -> Any:
-        values = []
-        for _ in range(workload.iterations):
-            batch = batches[counter[0] % batches.shape[0]]
-            counter[0] += 1
-            optimiser.zero_grad(set_to_none=True)
-            value, _ = loss(batch, generator=generator)
-            value.backward()
-            optimiser.step()
-            values.append(value.detach())
-        return torch.stack(values)
-
-    return Prepared(
-        run=run,
-        to_numpy=lambda values: values.numpy(),
-        backend=lambda values: "ContrastiveDivergence(persistent) + LangevinDynamics",
-    )
+    return training_loop(workload, inputs, model.parameters(), lambda batch: loss(batch, generator=generator)[0],
+                         TRAINING["learning_rate"], "ContrastiveDivergence(persistent) + LangevinDynamics")
 
 
 def _prepare(workload: Workload, inputs: Inputs) -> Prepared:
