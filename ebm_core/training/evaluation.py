@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from .. import metrics
+from ..evaluation import metrics
 from ..contracts import Energy, Sampler
 
 

@@ -1,4 +1,4 @@
-"""``ebm_core.metrics``: unbiased MMD with the median heuristic, exact 2-D NLL and KL.
+"""``ebm_core.evaluation.metrics``: unbiased MMD with the median heuristic, exact 2-D NLL and KL.
 
 MMD reference: for ``x ~ N(μ₁, s₁² I)`` and ``y ~ N(μ₂, s₂² I)`` in ``d`` dimensions and the
 kernel ``exp(−‖a − b‖²/(2h²))``,
@@ -17,7 +17,7 @@ import scipy.spatial.distance
 import torch
 
 import ebm_core
-from ebm_core import metrics
+from ebm_core.evaluation import metrics
 
 
 def _expected_kernel(s1: float, s2: float, shift: float, h: float, d: int) -> float:

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 import ebm_core
-from ebm_core import metrics
+from ebm_core.evaluation import metrics
 
 N_EVAL = 2000
 

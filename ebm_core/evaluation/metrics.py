@@ -21,7 +21,7 @@ by :mod:`ebm_core.quadrature`, which makes the held-out negative log-likelihood
 Example::
 
     import torch
-    from ebm_core import metrics
+    from ebm_core.evaluation import metrics
 
     g = torch.Generator().manual_seed(0)
     x = torch.randn(500, 2, generator=g)
@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from . import quadrature
+from .. import quadrature
 
 __all__ = ["median_bandwidth", "mmd", "mmd2", "negative_log_likelihood", "kl_divergence"]
 
@@ -112,7 +112,7 @@ def negative_log_likelihood(
     Example::
 
         import torch, ebm_core
-        from ebm_core.metrics import negative_log_likelihood
+        from ebm_core.evaluation.metrics import negative_log_likelihood
         data = torch.randn(1000, 2, dtype=torch.float64)
         nll = negative_log_likelihood(ebm_core.energy("gaussian", dim=2), data, bounds=(-10, 10))
     """
@@ -145,7 +145,7 @@ def kl_divergence(
     Example::
 
         import ebm_core
-        from ebm_core.metrics import kl_divergence
+        from ebm_core.evaluation.metrics import kl_divergence
         data = ebm_core.dataset("eight_gaussians")
         kl = kl_divergence(data.log_prob, ebm_core.energy("gaussian", dim=2), bounds=(-6, 6))
         assert kl > 0
