@@ -6,8 +6,9 @@ samples come from a fixed (frozen) kernel and are valid MCMC output.
 
 Adapted parameters live on the :class:`~ebm_core.sampling.state.ChainState` as tensors
 (``state.step_size``, 0-dim; ``state.inv_mass``, event-shaped) and are changed in place, so
-the step code sees them without any host synchronisation. ``finish`` freezes them and hands
-them back to the sampler through its ``commit`` callback.
+the step code sees them without any host synchronisation. They are the run's private copies:
+nothing of the sampler changes until ``finish`` freezes them and hands them back through its
+``commit`` callback, so a burn-in that raises midway leaves the sampler as it was.
 """
 
 from __future__ import annotations

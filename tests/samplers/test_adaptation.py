@@ -151,3 +151,52 @@ def test_a_later_burn_in_continues_the_dual_averaging_and_assigning_restarts_it(
     s.step_size = 0.2
     restarted = s.state_dict()["dual_averaging"]
     assert restarted["iteration"] == 0 and restarted["mu"] is None
+
+
+class _FailingEnergy(ebm_core.Energy):
+    """A 10-D Gaussian whose gradient raises after ``fail_after`` calls (a crash mid-burn-in)."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        super().__init__(event_shape=(10,))
+        self.inner = gaussian_10d()
+        self.calls, self.fail_after = 0, fail_after
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x)
+
+    def energy_and_grad(self, x, *, create_graph=False):
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise RuntimeError("energy failed")
+        return self.inner.energy_and_grad(x)
+
+    def grad(self, x, *, create_graph=False):
+        return self.energy_and_grad(x)[1]
+
+
+def test_burn_in_never_writes_into_the_samplers_mass_matrix_until_it_commits() -> None:
+    """float64 CPU chains: the state's M⁻¹ once aliased the sampler's, so adaptation drifted it
+    in place and a crash mid-burn-in left it (and the dual averaging) half adapted."""
+    energy = _FailingEnergy()
+    s = ebm_core.sampler("hmc", energy, step_size=0.05, n_leapfrog=3, inv_mass=[2.0] * 10)
+    before_mass, before_da = s.inv_mass.clone(), s.state_dict()["dual_averaging"]
+    seen = []
+    step = s.step
+
+    def watching_step(state, generator=None):
+        seen.append(s.inv_mass.clone())
+        return step(state, generator)
+
+    s.step = watching_step
+    energy.fail_after = 3 * 150  # inside the second mass-matrix window
+    x0 = torch.randn(64, 10, dtype=torch.float64, generator=seeded(0))
+    with pytest.raises(RuntimeError, match="energy failed"):
+        s.run(x0, n_steps=250, burn_in=200, generator=seeded(1))
+    assert all(torch.equal(m, before_mass) for m in seen) and len(seen) > 110
+    assert torch.equal(s.inv_mass, before_mass) and s.step_size == 0.05
+    assert s.state_dict()["dual_averaging"] == before_da
+
+    energy.fail_after = None  # a completed burn-in commits
+    s.run(x0, n_steps=250, burn_in=200, generator=seeded(1))
+    assert not torch.equal(s.inv_mass, before_mass) and s.step_size != 0.05
+    assert s.state_dict()["dual_averaging"]["iteration"] > 0

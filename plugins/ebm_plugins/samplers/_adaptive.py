@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Mapping
 
 import torch
@@ -49,13 +50,23 @@ class AdaptiveStepSizeSampler(Sampler):
         return False
 
     def adaptation(self, n_burn_in: int) -> WindowedAdaptation | None:
+        """Tuning for one burn-in. It works on copies — the chain state's tensors and a copy of
+        the dual-averaging state — and :meth:`_commit` stores them only when the burn-in
+        completes, so a run that fails midway leaves the sampler as it was."""
         if not (self.adapt_step_size or self._adapts_mass()):
             return None
+        dual_averaging = copy.deepcopy(self._dual_averaging) if self.adapt_step_size else None
+
+        def commit(state: ChainState) -> None:
+            self._commit(state)
+            if dual_averaging is not None:
+                self._dual_averaging = dual_averaging
+
         return WindowedAdaptation(
             n_adapt=n_burn_in,
-            dual_averaging=self._dual_averaging if self.adapt_step_size else None,
+            dual_averaging=dual_averaging,
             adapt_mass=self._adapts_mass(),
-            commit=self._commit,
+            commit=commit,
         )
 
     def _commit(self, state: ChainState) -> None:

@@ -107,7 +107,10 @@ class HMC(AdaptiveStepSizeSampler):
             accepted=zeros.bool(),
             accept_prob=zeros,
             step_size=self._step_size_tensor(x),
-            inv_mass=self._inv_mass_for(x.shape[1:]).to(dtype=x.dtype, device=x.device),
+            # A private copy: burn-in adapts it in place and commits only at its end.
+            inv_mass=self._inv_mass_for(x.shape[1:]).to(
+                dtype=x.dtype, device=x.device, copy=True
+            ),
             momentum=torch.empty_like(x),
             proposal=torch.empty_like(x),
             uniform=torch.empty_like(energy),
