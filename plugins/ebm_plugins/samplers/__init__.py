@@ -18,9 +18,11 @@ import ebm_core
 @ebm_core.hookimpl
 def ebm_register_samplers(register):
     from .hmc import HMC
+    from .kinetic_langevin import KineticLangevin
     from .langevin import Langevin
     from .mala import MALA
 
     register("langevin", Langevin)
     register("mala", MALA)
     register("hmc", HMC)
+    register("kinetic_langevin", KineticLangevin)
