@@ -20,7 +20,7 @@ pip install -e ".[test,plot,docs]"
 
 if [ -f ebm_cuda/pyproject.toml ]; then
     stamp="$venv/.ebm_cuda.sha256"
-    digest=$(find ebm_cuda CMakeLists.txt -type f \( -name '*.py' -o -name '*.h' -o -name '*.cpp' -o -name '*.cu' -o -name '*.cuh' -o -name 'CMakeLists.txt' -o -name '*.toml' -o -name '*.cmake' \) 2>/dev/null | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+    digest=$(bash scripts/source_digest.sh ebm_cuda)  # its sources only, never its build/ output
     if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ] || ! "$py" -c "import ebm_cuda" 2>/dev/null; then
         echo "setup: building and installing ebm-cuda (compiles the kernels; CUDA too when nvcc is found)"
         pip install ./ebm_cuda
