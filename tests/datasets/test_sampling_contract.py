@@ -49,9 +49,9 @@ def test_zero_points(name: str) -> None:
     assert ebm_core.dataset(name).sample(0, _gen(0)).shape == (0, 2)
 
 
-@pytest.mark.parametrize("n", [-1, 2.5, "10", True])
-def test_bad_n(n) -> None:
-    with pytest.raises(ValueError, match="n must be a non-negative int"):
+@pytest.mark.parametrize(("n", "error"), [(-1, ValueError), (2.5, TypeError), ("10", TypeError), (True, TypeError)])
+def test_bad_n(n, error) -> None:
+    with pytest.raises(error, match="n must be an integer >= 0"):
         ebm_core.dataset("two_moons").sample(n)
 
 
@@ -73,7 +73,7 @@ def test_bad_generator() -> None:
         ("two_moons", {"noise": -0.1}, "noise must be"),
         ("swiss_roll", {"scale": 0}, "scale must be"),
         ("rings", {"n_rings": 0}, "n_rings must be"),
-        ("checkerboard", {"n_cells": 1.5}, "n_cells must be"),
+        ("checkerboard", {"n_cells": 0}, "n_cells must be"),
         ("pinwheel", {"rate": float("nan")}, "rate must be"),
         ("two_spirals", {"turns": 0.0}, "turns must be"),
     ],
@@ -81,3 +81,10 @@ def test_bad_generator() -> None:
 def test_bad_parameters_name_the_argument(name: str, kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ebm_core.dataset(name, **kwargs)
+
+
+def test_parameters_of_the_wrong_type_are_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"n_cells must be an integer >= 1, got n_cells=1.5 \(a float\)"):
+        ebm_core.dataset("checkerboard", n_cells=1.5)
+    with pytest.raises(TypeError, match="scale must be a finite number > 0, got scale='2'"):
+        ebm_core.dataset("two_moons", scale="2")

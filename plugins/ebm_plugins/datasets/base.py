@@ -1,4 +1,4 @@
-"""What every 2-D toy data set shares: argument checks, seeding, and the streaming form.
+"""What every 2-D toy data set shares: seeding, the streaming form and drawing helpers.
 
 A data set is a *generator* of points, not a fixed table: ``sample(n, generator)`` draws ``n``
 fresh i.i.d. points of shape ``(n, 2)`` in torch's default floating dtype, taking all of its
@@ -20,7 +20,7 @@ from typing import Sequence
 
 import torch
 
-from ebm_core.argument_checks import non_negative, positive, positive_int  # noqa: F401 (re-exported)
+from ebm_core.checks import non_negative_int, optional_generator
 
 from .stream import SampleStream
 
@@ -30,10 +30,8 @@ class ToyDataset(abc.ABC):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` i.i.d. points, shape ``(n, 2)``, drawn with ``generator`` (CPU)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be a non-negative int, got {n!r}")
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        n = non_negative_int(n, "n", "the number of points to draw")
+        generator = optional_generator(generator, "generator")
         points = self._draw(n, generator)
         return points.to(torch.get_default_dtype())
 

@@ -24,15 +24,17 @@ import math
 
 import torch
 
-from .base import ToyDataset, positive, positive_int
+from ebm_core.checks import positive_float, positive_int
+
+from .base import ToyDataset
 
 
 class Checkerboard(ToyDataset):
     """Uniform on the black cells of an ``n_cells × n_cells`` board over ``[−extent, extent]²``."""
 
     def __init__(self, n_cells: int = 4, extent: float = 3.0) -> None:
-        self.n_cells = positive_int("n_cells", n_cells)
-        self.extent = positive("extent", extent)
+        self.n_cells = positive_int(n_cells, "n_cells")
+        self.extent = positive_float(extent, "extent")
         cells = [(i, j) for i in range(self.n_cells) for j in range(self.n_cells) if (i + j) % 2 == 0]
         self._black = torch.tensor(cells, dtype=torch.float64)
 

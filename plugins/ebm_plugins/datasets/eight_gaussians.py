@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 
-from .base import positive
+from ebm_core.checks import positive_float
+
 from .gaussian_mixture import GaussianMixture
 
 
@@ -26,8 +27,8 @@ class EightGaussians(GaussianMixture):
     """Eight Gaussians of standard deviation ``std`` centred on a circle of radius ``radius``."""
 
     def __init__(self, radius: float = 2.0, std: float = 0.2) -> None:
-        self.radius = positive("radius", radius)
-        self.std = positive("std", std)
+        self.radius = positive_float(radius, "radius")
+        self.std = positive_float(std, "std")
         angles = [k * math.pi / 4 for k in range(8)]
         centres = [(self.radius * math.cos(a), self.radius * math.sin(a)) for a in angles]
         super().__init__(means=centres, stds=self.std, weights=None)

@@ -23,7 +23,9 @@ import math
 
 import torch
 
-from .base import ToyDataset, non_negative, positive, positive_int
+from ebm_core.checks import non_negative_float, positive_float, positive_int
+
+from .base import ToyDataset
 
 
 class Pinwheel(ToyDataset):
@@ -37,11 +39,11 @@ class Pinwheel(ToyDataset):
         rate: float = 0.25,
         scale: float = 2.0,
     ) -> None:
-        self.n_arms = positive_int("n_arms", n_arms)
-        self.radial_std = non_negative("radial_std", radial_std)
-        self.tangential_std = non_negative("tangential_std", tangential_std)
-        self.rate = non_negative("rate", rate)
-        self.scale = positive("scale", scale)
+        self.n_arms = positive_int(n_arms, "n_arms")
+        self.radial_std = non_negative_float(radial_std, "radial_std")
+        self.tangential_std = non_negative_float(tangential_std, "tangential_std")
+        self.rate = non_negative_float(rate, "rate")
+        self.scale = positive_float(scale, "scale")
 
     def _draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         arm = torch.randint(0, self.n_arms, (n,), generator=generator).to(torch.float64)

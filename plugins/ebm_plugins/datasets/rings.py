@@ -16,16 +16,18 @@ import math
 
 import torch
 
-from .base import ToyDataset, gaussian_noise, non_negative, polar, positive, positive_int, uniform
+from ebm_core.checks import non_negative_float, positive_float, positive_int
+
+from .base import ToyDataset, gaussian_noise, polar, uniform
 
 
 class Rings(ToyDataset):
     """``n_rings`` concentric circles ``spacing`` apart, blurred by Gaussian ``noise``."""
 
     def __init__(self, n_rings: int = 4, spacing: float = 0.9, noise: float = 0.08) -> None:
-        self.n_rings = positive_int("n_rings", n_rings)
-        self.spacing = positive("spacing", spacing)
-        self.noise = non_negative("noise", noise)
+        self.n_rings = positive_int(n_rings, "n_rings")
+        self.spacing = positive_float(spacing, "spacing")
+        self.noise = non_negative_float(noise, "noise")
 
     def _draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         radii = self.spacing * torch.arange(1, self.n_rings + 1, dtype=torch.float64)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Iterator
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
+from ebm_core.checks import integer_in_range, non_negative_int, positive_int
+
 if TYPE_CHECKING:
     from .base import ToyDataset
 
@@ -40,18 +42,12 @@ class SampleStream(IterableDataset):
         num_batches: int | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
-        if num_batches is not None and (
-            isinstance(num_batches, bool) or not isinstance(num_batches, int) or num_batches < 0
-        ):
-            raise ValueError(f"num_batches must be None (endless) or an int >= 0, got {num_batches!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
         self.dataset = dataset
-        self.batch_size = batch_size
-        self.seed = seed
-        self.num_batches = num_batches
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.seed = None if seed is None else integer_in_range(seed, "seed", hint="pass None for a fresh seed")
+        self.num_batches = (
+            None if num_batches is None else non_negative_int(num_batches, "num_batches", "pass None for an endless stream")
+        )
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         seed = self.seed

@@ -17,15 +17,17 @@ import math
 
 import torch
 
-from .base import ToyDataset, gaussian_noise, non_negative, polar, positive, uniform
+from ebm_core.checks import non_negative_float, positive_float
+
+from .base import ToyDataset, gaussian_noise, polar, uniform
 
 
 class SwissRoll(ToyDataset):
     """A Swiss-roll spiral reaching radius ``scale``, blurred by Gaussian ``noise``."""
 
     def __init__(self, noise: float = 0.1, scale: float = 3.0) -> None:
-        self.noise = non_negative("noise", noise)
-        self.scale = positive("scale", scale)
+        self.noise = non_negative_float(noise, "noise")
+        self.scale = positive_float(scale, "scale")
 
     def _draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         t = 1.5 * math.pi * (1.0 + 2.0 * uniform(n, generator))

@@ -21,15 +21,17 @@ import math
 
 import torch
 
-from .base import ToyDataset, gaussian_noise, non_negative, positive, uniform
+from ebm_core.checks import non_negative_float, positive_float
+
+from .base import ToyDataset, gaussian_noise, uniform
 
 
 class TwoMoons(ToyDataset):
     """Two moons of width ``≈ 3·scale``, blurred by Gaussian ``noise``."""
 
     def __init__(self, noise: float = 0.1, scale: float = 2.0) -> None:
-        self.noise = non_negative("noise", noise)
-        self.scale = positive("scale", scale)
+        self.noise = non_negative_float(noise, "noise")
+        self.scale = positive_float(scale, "scale")
 
     def _draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         t = uniform(n, generator, 0.0, math.pi)

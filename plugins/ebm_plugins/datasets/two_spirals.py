@@ -17,16 +17,18 @@ import math
 
 import torch
 
-from .base import ToyDataset, gaussian_noise, non_negative, polar, positive, uniform
+from ebm_core.checks import non_negative_float, positive_float
+
+from .base import ToyDataset, gaussian_noise, polar, uniform
 
 
 class TwoSpirals(ToyDataset):
     """Two Archimedean spiral arms of ``turns`` turns reaching radius ``scale``."""
 
     def __init__(self, turns: float = 1.25, scale: float = 3.0, noise: float = 0.1) -> None:
-        self.turns = positive("turns", turns)
-        self.scale = positive("scale", scale)
-        self.noise = non_negative("noise", noise)
+        self.turns = positive_float(turns, "turns")
+        self.scale = positive_float(scale, "scale")
+        self.noise = non_negative_float(noise, "noise")
 
     def _draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         full = self.turns * 2 * math.pi

@@ -1,11 +1,10 @@
-"""Argument checks shared by the losses; every error names the offending argument."""
+"""What the losses check about their energy and data batches (numbers: :mod:`ebm_core.checks`)."""
 
 from __future__ import annotations
 
 import torch
 
 from ebm_core import Energy
-from ebm_core.argument_checks import non_negative, positive, positive_int  # noqa: F401 (re-exported)
 
 
 def check_energy(energy: object) -> Energy:

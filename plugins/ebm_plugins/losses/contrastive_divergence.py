@@ -58,10 +58,18 @@ import torch
 
 import ebm_core
 from ebm_core import Energy, Loss, Sampler
+from ebm_core.checks import (
+    float_in_range,
+    non_negative_float,
+    one_of,
+    optional_generator,
+    positive_float,
+    positive_int,
+)
 from ebm_core.sampling import DivergenceError
 
-from .checks import check_data, check_energy, non_negative, positive, positive_int
-from .noise import check_generator, rand_like, randn_like
+from .checks import check_data, check_energy
+from .noise import rand_like, randn_like
 from .replay_buffer import ReplayBuffer
 
 _STARTS = ("data", "noise")
@@ -104,22 +112,15 @@ class ContrastiveDivergence(Loss):
     ) -> None:
         super().__init__(check_energy(energy))
         self.sampler = _build_sampler(sampler, energy, sampler_kwargs)
-        self.k = positive_int("k", k)
+        self.k = positive_int(k, "k", "the number of sampler steps per loss evaluation")
         self.persistent = bool(persistent)
         start = start if start is not None else ("noise" if self.persistent else "data")
-        if start not in _STARTS:
-            raise ValueError(f"start must be one of {', '.join(_STARTS)}; got {start!r}")
-        self.start = start
-        if noise not in _NOISES:
-            raise ValueError(f"noise must be one of {', '.join(_NOISES)}; got {noise!r}")
-        self.noise = noise
-        self.noise_scale = positive("noise_scale", noise_scale)
-        self.alpha = non_negative("alpha", alpha)
-        fraction = non_negative("reinit_fraction", reinit_fraction)
-        if fraction > 1:
-            raise ValueError(f"reinit_fraction must lie in [0, 1], got {fraction!r}")
-        self.reinit_fraction = fraction
-        self.generator = check_generator(generator)
+        self.start = one_of(start, "start", _STARTS)
+        self.noise = one_of(noise, "noise", _NOISES)
+        self.noise_scale = positive_float(noise_scale, "noise_scale")
+        self.alpha = non_negative_float(alpha, "alpha")
+        self.reinit_fraction = float_in_range(reinit_fraction, "reinit_fraction", 0, 1)
+        self.generator = optional_generator(generator, "generator")
         self.buffer = ReplayBuffer(buffer_size) if self.persistent else None
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:

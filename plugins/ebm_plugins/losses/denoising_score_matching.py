@@ -31,15 +31,15 @@ Example::
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import torch
 
 from ebm_core import Energy, Loss
+from ebm_core.checks import optional_generator, positive_tensor
 
 from .checks import check_data, check_energy
-from .noise import check_generator, randn_like
+from .noise import randn_like
 
 
 class DenoisingScoreMatching(Loss):
@@ -52,16 +52,9 @@ class DenoisingScoreMatching(Loss):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__(check_energy(energy))
-        levels = [sigma] if isinstance(sigma, (int, float)) else list(sigma)
-        if not levels:
-            raise ValueError("sigma must be a noise level > 0 or a non-empty sequence of them")
-        for level in levels:
-            if isinstance(level, bool) or not isinstance(level, (int, float)):
-                raise TypeError(f"sigma must contain numbers, got {type(level).__name__}")
-            if not math.isfinite(level) or level <= 0:
-                raise ValueError(f"sigma (the noise level) must be finite and > 0, got {level!r}")
-        self.register_buffer("sigmas", torch.tensor([float(s) for s in levels]), persistent=False)
-        self.generator = check_generator(generator)
+        levels = positive_tensor(sigma, "sigma", "pass a noise level > 0 or a non-empty sequence of them")
+        self.register_buffer("sigmas", levels.reshape(-1).to(torch.get_default_dtype()), persistent=False)
+        self.generator = optional_generator(generator, "generator")
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:
         data = check_data(self.energy, data)

@@ -9,13 +9,6 @@ from __future__ import annotations
 import torch
 
 
-def check_generator(generator: object) -> torch.Generator | None:
-    """``generator`` after checking it is a ``torch.Generator`` or ``None``."""
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    return generator
-
-
 def randn_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     """Standard normal noise shaped, typed and placed like ``x``."""
     device = generator.device if generator is not None else x.device

@@ -24,15 +24,15 @@ from typing import Any
 import torch
 from torch import nn
 
+from ebm_core.checks import positive_int
+
 
 class ReplayBuffer(nn.Module):
     """``capacity`` stored chain states, drawn from without replacement and written back."""
 
     def __init__(self, capacity: int) -> None:
         super().__init__()
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"buffer_size must be an int >= 1, got {capacity!r}")
-        self.capacity = capacity
+        self.capacity = positive_int(capacity, "buffer_size")
         self.register_buffer("samples", torch.empty(0))
 
     @property

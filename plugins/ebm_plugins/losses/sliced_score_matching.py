@@ -32,9 +32,10 @@ from __future__ import annotations
 import torch
 
 from ebm_core import Energy, Loss
+from ebm_core.checks import one_of, optional_generator, positive_int
 
-from .checks import check_data, check_energy, positive_int
-from .noise import check_generator, rademacher_like, randn_like
+from .checks import check_data, check_energy
+from .noise import rademacher_like, randn_like
 
 _PROJECTIONS = ("rademacher", "gaussian")
 
@@ -51,12 +52,10 @@ class SlicedScoreMatching(Loss):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__(check_energy(energy))
-        self.n_projections = positive_int("n_projections", n_projections)
-        if projection not in _PROJECTIONS:
-            raise ValueError(f"projection must be one of {', '.join(_PROJECTIONS)}; got {projection!r}")
-        self.projection = projection
+        self.n_projections = positive_int(n_projections, "n_projections")
+        self.projection = one_of(projection, "projection", _PROJECTIONS)
         self.variance_reduction = bool(variance_reduction)
-        self.generator = check_generator(generator)
+        self.generator = optional_generator(generator, "generator")
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:
         data = check_data(self.energy, data)
