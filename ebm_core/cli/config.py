@@ -22,6 +22,8 @@ it is not one.
 from __future__ import annotations
 
 import copy
+import difflib
+import inspect
 import sys
 from pathlib import Path
 from typing import Any, Mapping
@@ -31,6 +33,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from .. import api
 from ..errors import EbmError
 
 COMPONENTS = ("dataset", "energy", "loss", "sampler")
@@ -108,7 +111,25 @@ def check_settings(config: Mapping[str, Any], allowed: Mapping[str, type]) -> No
         if key in COMPONENTS:
             continue
         if key not in allowed:
-            raise ConfigError(f"unknown setting {key!r}; accepted: {', '.join(sorted(allowed))}")
+            raise ConfigError(f"unknown setting {key!r}{_hint(config, key, allowed)}; accepted: {', '.join(sorted(allowed))}")
         kind = allowed[key]
         if value is not None and not (isinstance(value, kind) or (kind is float and isinstance(value, int))):
             raise ConfigError(f"setting {key!r} must be {kind.__name__}, got {value!r}")
+
+
+def _hint(config: Mapping[str, Any], key: str, allowed: Mapping[str, type]) -> str:
+    """`` (did you mean 'sampler.step_size'?)`` when ``key`` is an argument of a configured
+    component, or close to an accepted setting; empty otherwise."""
+    for section in COMPONENTS:
+        name = (config.get(section) or {}).get("name")
+        if isinstance(name, str) and key in _argument_names(section, name):
+            return f" (did you mean '{section}.{key}'?)"
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _argument_names(kind: str, name: str) -> set[str]:
+    try:
+        return set(inspect.signature(api.describe(kind, name).factory).parameters)
+    except (EbmError, TypeError, ValueError):  # unknown name or no signature: no hint
+        return set()

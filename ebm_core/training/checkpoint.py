@@ -10,6 +10,8 @@ loading never runs pickled code.
 from __future__ import annotations
 
 import os
+import pickle
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -47,21 +49,42 @@ def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> Path
 def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> dict[str, Any]:
     """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
 
-    Raises :class:`CheckpointError` naming the file when it is missing, unreadable, corrupt
-    or truncated, or not an ebm checkpoint.
+    Raises :class:`CheckpointError` naming the file when it is missing, not a PyTorch file,
+    truncated or corrupt, holds pickled Python objects (which are never loaded: unpickling
+    them could run code), or is not an ebm checkpoint. The file is never modified.
     """
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist; check the path or start without --resume")
+        raise CheckpointError(f"checkpoint {path} does not exist; check the path")
+    if not zipfile.is_zipfile(path):  # torch.save writes a zip archive; a cut-off one has no index
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or truncated, or not a PyTorch file at all, and cannot be "
+            f"read; nothing was overwritten — {_USE_ANOTHER}"
+        )
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises several types for damaged files
+    except pickle.UnpicklingError as exc:
+        if "weights only load failed" not in str(exc).lower():
+            raise _corrupt(path, exc) from exc
         raise CheckpointError(
-            f"checkpoint {path} is corrupt or truncated and cannot be read "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-            "nothing was overwritten — resume from an earlier checkpoint or start afresh"
-        ) from exc
+            f"{path} is not an ebm checkpoint: it holds Python objects other than tensors, numbers, "
+            "strings, lists and dicts, and ebm never unpickles those (that could run code from the "
+            f"file); {_USE_ANOTHER}"
+        ) from None
+    except Exception as exc:  # torch raises several types for damaged files
+        raise _corrupt(path, exc) from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         found = state.get("format") if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(f"{path} is not an ebm checkpoint (format {found!r}, expected {FORMAT!r})")
     return state
+
+
+_USE_ANOTHER = "use an earlier checkpoint, or train afresh"
+
+
+def _corrupt(path: Path, exc: Exception) -> CheckpointError:
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    return CheckpointError(
+        f"checkpoint {path} is corrupt or truncated and cannot be read ({type(exc).__name__}: "
+        f"{first_line}); nothing was overwritten — {_USE_ANOTHER}"
+    )

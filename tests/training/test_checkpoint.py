@@ -29,9 +29,19 @@ def test_truncated_checkpoint_raises_clearly(tmp_path: Path) -> None:
 def test_checkpoint_with_pickled_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "evil.pt"
     torch.save({"format": "ebm-checkpoint/1", "payload": _Unsafe()}, path)
-    with pytest.raises(CheckpointError, match="corrupt or truncated|cannot be read"):
+    with pytest.raises(CheckpointError, match="not an ebm checkpoint.*never unpickles") as raised:
         load_checkpoint(path)
     assert not _Unsafe.ran
+    assert "weights_only" not in str(raised.value), "no advice to load untrusted files unsafely"
+
+
+@pytest.mark.parametrize("content", [b"hello, not a checkpoint\n", pickle.dumps({"step": 1})])
+def test_non_torch_file_gets_our_message(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "c.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match="not a PyTorch file") as raised:
+        load_checkpoint(path)
+    assert "weights_only" not in str(raised.value) and path.read_bytes() == content
 
 
 def test_missing_and_foreign_files(tmp_path: Path) -> None:
