@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..argument_checks import non_negative, positive, positive_int
 from ..atomic_files import atomic_path
 from ..training import Trainer
 from ..training.checkpoint import CheckpointError
@@ -51,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "loss": {"name": "cd", "persistent": True, "k": 20, "alpha": 0.1, "noise_scale": 3.0},
     "sampler": {"name": "langevin", "step_size": 0.01},
 }
+
+#: Settings that count something and must be ≥ 1.
+POSITIVE_INTS = ("steps", "batch_size", "log_every", "eval_every", "checkpoint_every", "heldout",
+                 "eval_samples", "eval_steps")
 
 SETTINGS: dict[str, type] = {
     "steps": int, "batch_size": int, "lr": float, "lr_schedule": str, "seed": int, "device": str, "log_every": int,
@@ -103,7 +109,18 @@ def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
     for assignment in args.set:
         apply_override(config, assignment)
     check_settings(config, SETTINGS)
+    _check_values(config)
     return config
+
+
+def _check_values(config: dict[str, Any]) -> None:
+    """Counts must be ≥ 1 and rates in range, checked before anything is built or written."""
+    for key in POSITIVE_INTS:
+        positive_int(key, config[key])
+    positive("lr", config["lr"])
+    non_negative("grad_clip", config["grad_clip"])
+    if not 0.0 <= config["ema_decay"] < 1.0:
+        raise ValueError(f"ema_decay must be in [0, 1) (0 turns the EMA off), got {config['ema_decay']!r}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -146,19 +163,29 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.resume:
         trainer.resume(checkpoint)
+        if config["steps"] < trainer.step:  # checked here, before config.json is rewritten
+            raise ValueError(
+                f"--steps {config['steps']} is below the resumed step {trainer.step}; ask for more "
+                f"steps (e.g. --steps {2 * trainer.step}) or resume without --steps"
+            )
     if trainer.group.is_main:
         with atomic_path(out / "config.json") as tmp:
             tmp.write_text(json.dumps(config, indent=2))
     result = trainer.fit(config["steps"])
     if not trainer.group.is_main:
         return 0
-    plots = _write_plots(trainer, sampler, heldout, out, config)
     status = "interrupted at" if result.interrupted else "finished"
     print(f"ebm train: {status} step {result.step} in {result.seconds:.1f} s")
     for key, value in {**result.last_metrics, **result.last_eval}.items():
         print(f"  {key} = {value:.4g}")
     print(f"  checkpoint: {result.checkpoint}")
     print(f"  metrics:    {out / 'metrics.jsonl'}")
+    try:  # the run is saved above; a failing plot is reported and never loses it
+        plots = _write_plots(trainer, sampler, heldout, out, config)
+    except Exception as exc:
+        print(f"ebm train: the run is saved, but writing its plots failed: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return 1
     for path in plots:
         print(f"  plot:       {path}")
     return 130 if result.interrupted else 0
@@ -169,7 +196,7 @@ def _nll_bounds(heldout: torch.Tensor) -> Any:
         return None
     from ..plotting import bounds_around
 
-    return bounds_around(heldout, margin=0.25)
+    return bounds_around(heldout, margin=0.5)  # wide enough that a trained model's mass is inside
 
 
 def _write_plots(trainer: Trainer, sampler: Any, heldout: torch.Tensor, out: Path, config: dict[str, Any]) -> list[Path]:

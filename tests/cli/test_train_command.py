@@ -111,3 +111,40 @@ def test_setting_a_new_component_name_drops_the_old_arguments(tmp_path: Path) ->
     args = [*FAST, "--set", "loss.name=score_matching", "--out", str(tmp_path)]
     assert main(["train", *args]) == 0
     assert json.loads((tmp_path / "config.json").read_text())["loss"] == {"name": "score_matching"}
+
+
+def test_failed_resume_leaves_config_and_checkpoint_untouched(tmp_path: Path, capsys) -> None:
+    assert main(["train", *FAST, "--steps", "4", "--out", str(tmp_path)]) == 0
+    config, checkpoint = (tmp_path / "config.json").read_bytes(), (tmp_path / "checkpoint.pt").read_bytes()
+    assert main(["train", "--no-progress", "--resume", "--steps", "2", "--out", str(tmp_path)]) == 2
+    assert "--steps 2 is below the resumed step 4" in capsys.readouterr().err
+    assert (tmp_path / "config.json").read_bytes() == config, "a failed --resume must not rewrite config.json"
+    assert (tmp_path / "checkpoint.pt").read_bytes() == checkpoint
+    assert main(["train", "--no-progress", "--resume", "--steps", "6", "--out", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "config.json").read_text())["steps"] == 6
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--steps", "0"], "steps must be an int >= 1, got 0"),
+        (["--set", "eval_steps=0"], "eval_steps must be an int >= 1"),
+        (["--lr", "-1"], "lr must be a finite number > 0"),
+        (["--set", "ema_decay=1.0"], "ema_decay must be in [0, 1)"),
+    ],
+)
+def test_bad_setting_values_are_named_before_anything_is_written(tmp_path: Path, capsys, extra, message) -> None:
+    assert main(["train", *FAST, *extra, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "schedule" not in err
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("setting", "hint"),
+    [("step_size=0.1", "did you mean 'sampler.step_size'?"), ("k=5", "did you mean 'loss.k'?"),
+     ("batchsize=8", "did you mean 'batch_size'?")],
+)
+def test_unknown_setting_suggests_where_it_belongs(tmp_path: Path, capsys, setting, hint) -> None:
+    assert main(["train", *FAST, "--set", setting, "--out", str(tmp_path)]) == 2
+    assert hint in capsys.readouterr().err
