@@ -10,7 +10,8 @@ is right. These functions turn an overall false-fail budget into per-test thresh
   ``P(sup|Fₙ − F| > ε) ≤ 2 exp(−2nε²)``: exact for every n (no asymptotics) and for any
   continuous F;
 * :func:`t_threshold` — the two-sided critical value of Student's t with ν degrees of
-  freedom, for a mean of a few dozen replicates standardised by their own spread.
+  freedom (exact, from the regularized incomplete beta function), for a mean of a few dozen replicates
+  standardised by their own spread.
 
 Example::
 
@@ -52,9 +53,13 @@ def ks_threshold(n: int, alpha: float) -> float:
 def t_threshold(alpha: float, dof: int) -> float:
     """``t`` with ``P(|T| > t) = alpha`` for ``T`` Student-t with ``dof`` degrees of freedom.
 
-    Cornish–Fisher expansion of the t quantile around the normal one ``z`` (Abramowitz &
-    Stegun 26.7.5), to order ν⁻⁴; it errs low by less than 0.1 % for ``dof ≥ 15`` with
-    ``alpha ≥ 1e-6`` and for ``dof ≥ 10`` with ``alpha ≥ 1e-4``.
+    Exact, not an expansion: the two-sided tail is the regularized incomplete beta function
+    ``P(|T| > t) = I_x(ν/2, ½)`` with ``x = ν/(ν + t²)`` (Abramowitz & Stegun 26.7.1, 26.5.27),
+    evaluated by its continued fraction (modified Lentz; on the side of ``x`` where it
+    converges fast, so neither tail suffers cancellation), and solved for t by bisection to
+    the last bit. The upper end of the final bracket is returned, so the threshold errs high
+    (conservative) by at most rounding. Agrees with ``scipy.stats.t.isf(alpha / 2, dof)`` to
+    ~1e-11 relative (tested for ν = 1 … 40 and alpha down to 1e-12).
 
     Example::
 
@@ -62,15 +67,60 @@ def t_threshold(alpha: float, dof: int) -> float:
         assert abs(t_threshold(0.05, 30) - 2.0423) < 1e-3
     """
     _check_rate(alpha, "alpha")
-    if isinstance(dof, bool) or not isinstance(dof, numbers.Integral) or dof < 3:
-        raise ValueError(f"dof must be an integer >= 3, got {dof!r}")
-    z = z_threshold(alpha)
-    v = float(dof)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return z + g1 / v + g2 / v**2 + g3 / v**3 + g4 / v**4
+    if isinstance(dof, bool) or not isinstance(dof, numbers.Integral) or dof < 1:
+        raise ValueError(f"dof must be an integer >= 1, got {dof!r}")
+    low, high = 0.0, 1.0
+    while _t_two_sided_tail(high, int(dof)) > alpha:
+        low, high = high, 2.0 * high
+    while True:
+        mid = 0.5 * (low + high)
+        if mid in (low, high):
+            return high
+        if _t_two_sided_tail(mid, int(dof)) > alpha:
+            low = mid
+        else:
+            high = mid
+
+
+def _t_two_sided_tail(t: float, dof: int) -> float:
+    """``P(|T| > t) = I_x(ν/2, ½)``, ``x = ν/(ν + t²)``, for Student's t with ``dof`` = ν."""
+    if t <= 0.0:
+        return 1.0
+    x, one_minus_x = dof / (dof + t * t), t * t / (dof + t * t)
+    return _regularized_beta(x, one_minus_x, dof / 2.0, 0.5)
+
+
+def _regularized_beta(x: float, one_minus_x: float, a: float, b: float) -> float:
+    """``I_x(a, b)`` by the continued fraction of Numerical Recipes §6.4 (``1 − x`` passed
+    separately so that it keeps full precision when x is close to 1)."""
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+        + a * math.log(x) + b * math.log(one_minus_x)
+    )
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _beta_continued_fraction(x, a, b) / a
+    return 1.0 - math.exp(log_front) * _beta_continued_fraction(one_minus_x, b, a) / b
+
+
+def _beta_continued_fraction(x: float, a: float, b: float) -> float:
+    tiny, eps = 1e-300, 1e-16
+
+    def guard(v: float) -> float:
+        return tiny if abs(v) < tiny else v
+
+    c, d = 1.0, 1.0 / guard(1.0 - (a + b) * x / (a + 1.0))
+    h = d
+    for m in range(1, 10_000):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 / guard(1.0 + numerator * d)
+            c = guard(1.0 + numerator / c)
+            h *= d * c
+        if abs(d * c - 1.0) < eps:
+            return h
+    raise ArithmeticError(f"incomplete beta continued fraction did not converge (x={x}, a={a}, b={b})")
 
 
 def _check_rate(value: float, name: str) -> None:
