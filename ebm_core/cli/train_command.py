@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ..argument_checks import non_negative, positive, positive_int
+from .. import checks
 from ..atomic_files import atomic_path
 from ..training import Trainer
 from ..training.checkpoint import CheckpointError
@@ -116,11 +116,10 @@ def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
 def _check_values(config: dict[str, Any]) -> None:
     """Counts must be ≥ 1 and rates in range, checked before anything is built or written."""
     for key in POSITIVE_INTS:
-        positive_int(key, config[key])
-    positive("lr", config["lr"])
-    non_negative("grad_clip", config["grad_clip"])
-    if not 0.0 <= config["ema_decay"] < 1.0:
-        raise ValueError(f"ema_decay must be in [0, 1) (0 turns the EMA off), got {config['ema_decay']!r}")
+        checks.positive_int(config[key], key)
+    checks.positive_float(config["lr"], "lr")
+    checks.non_negative_float(config["grad_clip"], "grad_clip", "0 turns clipping off")
+    checks.unit_interval(config["ema_decay"], "ema_decay", "0 turns the EMA off; typical values are 0.99–0.999")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -127,10 +127,10 @@ def test_failed_resume_leaves_config_and_checkpoint_untouched(tmp_path: Path, ca
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--steps", "0"], "steps must be an int >= 1, got 0"),
-        (["--set", "eval_steps=0"], "eval_steps must be an int >= 1"),
+        (["--steps", "0"], "steps must be an integer >= 1, got steps=0"),
+        (["--set", "eval_steps=0"], "eval_steps must be an integer >= 1"),
         (["--lr", "-1"], "lr must be a finite number > 0"),
-        (["--set", "ema_decay=1.0"], "ema_decay must be in [0, 1)"),
+        (["--set", "ema_decay=1.0"], "ema_decay must be a number in [0, 1)"),
     ],
 )
 def test_bad_setting_values_are_named_before_anything_is_written(tmp_path: Path, capsys, extra, message) -> None:
