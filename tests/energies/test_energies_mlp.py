@@ -40,7 +40,7 @@ def test_gradient_wrt_x_leaves_parameter_grads_alone() -> None:
     ("kwargs", "error", "match"),
     [
         (dict(hidden=[]), ValueError, "at least one layer"),
-        (dict(hidden=[0]), ValueError, "hidden must be >= 1"),
+        (dict(hidden=[0]), ValueError, "hidden must be an integer >= 1"),
         (dict(activation="relu"), ValueError, "activation must be one of silu"),
         (dict(dim=2.5), TypeError, "dim must be an integer"),
     ],

@@ -87,7 +87,7 @@ def test_non_callable_module_raises():
         ebm_core.energy("neural", module=3)
 
 
-@pytest.mark.parametrize("event_shape, match", [(0, "event_shape must be >= 1"), ((2, 0), "positive sizes")])
+@pytest.mark.parametrize("event_shape, match", [(0, "event_shape must be an integer >= 1"), ((2, 0), "positive sizes")])
 def test_bad_event_shape_raises(event_shape, match):
     with pytest.raises(ValueError, match=match):
         ebm_core.energy("neural", module=mlp(), event_shape=event_shape)

@@ -6,8 +6,9 @@ import math
 
 import torch
 
+from ebm_core.checks import finite_float, positive_float, positive_int
+
 from ._analytic import AnalyticEnergy, sum_last
-from ._params import check_dim, check_scalar
 
 
 class Ackley(AnalyticEnergy):
@@ -38,10 +39,10 @@ class Ackley(AnalyticEnergy):
     """
 
     def __init__(self, dim: int = 2, a: float = 20.0, b: float = 0.2, c: float = 2.0 * math.pi) -> None:
-        super().__init__(event_shape=(check_dim(dim),))
-        self.a = check_scalar(a, "a", positive=True)
-        self.b = check_scalar(b, "b", positive=True)
-        self.c = check_scalar(c, "c")
+        super().__init__(event_shape=(positive_int(dim, "dim"),))
+        self.a = positive_float(a, "a")
+        self.b = positive_float(b, "b")
+        self.c = finite_float(c, "c")
 
     # Written with expm1 so that E(0) = 0 exactly: −a(e^(−br) − 1) − e(e^(m−1) − 1).
     def _energy(self, x: torch.Tensor) -> torch.Tensor:

@@ -6,8 +6,9 @@ from typing import ClassVar, Mapping
 
 import torch
 
+from ebm_core.checks import positive_float, positive_int
+
 from ._analytic import AnalyticEnergy, sum_last
-from ._params import check_dim, check_scalar
 
 
 class DoubleWell(AnalyticEnergy):
@@ -36,9 +37,9 @@ class DoubleWell(AnalyticEnergy):
     kernel_key: ClassVar[str] = "double_well"
 
     def __init__(self, dim: int = 2, barrier_height: float = 1.0, b: float = 1.0) -> None:
-        super().__init__(event_shape=(check_dim(dim),))
-        self.barrier_height = check_scalar(barrier_height, "barrier_height", positive=True)
-        self.b = check_scalar(b, "b", positive=True)
+        super().__init__(event_shape=(positive_int(dim, "dim"),))
+        self.barrier_height = positive_float(barrier_height, "barrier_height")
+        self.b = positive_float(b, "b")
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         u = x * x - self.b**2

@@ -7,8 +7,10 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
+from ebm_core.checks import finite_tensor, positive_int, positive_tensor
+
 from ._analytic import AnalyticEnergy, sum_last
-from ._params import as_float_tensor, as_vector, check_dim, check_positive, constant_dtype
+from ._params import as_vector, constant_dtype
 
 
 class Gaussian(AnalyticEnergy):
@@ -62,15 +64,15 @@ class Gaussian(AnalyticEnergy):
             )
         name = "precision" if precision is not None else "covariance"
         given = precision if precision is not None else covariance
-        spec = None if given is None else as_float_tensor(given, name)
-        mean_t = None if mean is None else as_float_tensor(mean, "mean")
+        spec = None if given is None else finite_tensor(given, name)
+        mean_t = None if mean is None else finite_tensor(mean, "mean")
         d = _infer_dim(mean_t, spec, name, dim)
         super().__init__(event_shape=(d,))
         dtype = constant_dtype(mean, given)
 
         self.register_buffer("mean", as_vector(0.0 if mean_t is None else mean_t, "mean", d).to(dtype))
         if spec is None or spec.dim() < 2:
-            values = check_positive(as_vector(1.0 if spec is None else spec, name, d), name)
+            values = positive_tensor(as_vector(1.0 if spec is None else spec, name, d), name)
             diag = values if name == "precision" else values.reciprocal()
             self.register_buffer("precision_diag", diag.to(dtype))
             self.register_buffer("precision", None)
@@ -159,7 +161,7 @@ def _infer_dim(mean: torch.Tensor | None, spec: torch.Tensor | None, name: str, 
     """The dimension fixed by ``mean``, the covariance/precision ``spec`` and ``dim`` (all must agree)."""
     sizes: dict[str, int] = {}
     if dim is not None:
-        sizes["dim"] = check_dim(dim)
+        sizes["dim"] = positive_int(dim, "dim")
     if mean is not None:
         if mean.dim() > 1:
             raise ValueError(f"mean must be a scalar or a (d,) vector, got shape {tuple(mean.shape)}")

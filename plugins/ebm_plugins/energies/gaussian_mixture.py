@@ -7,8 +7,10 @@ from typing import Any
 
 import torch
 
+from ebm_core.checks import finite_tensor, positive_tensor
+
 from ._analytic import AnalyticEnergy, sum_last
-from ._params import as_float_tensor, check_positive, constant_dtype
+from ._params import constant_dtype
 
 
 class GaussianMixture(AnalyticEnergy):
@@ -39,7 +41,7 @@ class GaussianMixture(AnalyticEnergy):
     """
 
     def __init__(self, means: Any, stds: Any = 1.0, weights: Any = None) -> None:
-        means_t = as_float_tensor(means, "means")
+        means_t = finite_tensor(means, "means")
         if means_t.dim() != 2:
             raise ValueError(
                 f"means must have shape (K, d) (K components in d dimensions), got shape "
@@ -47,15 +49,15 @@ class GaussianMixture(AnalyticEnergy):
             )
         k, d = means_t.shape
         super().__init__(event_shape=(d,))
-        stds_t = check_positive(_component_stds(as_float_tensor(stds, "stds"), k, d), "stds")
-        weights_t = as_float_tensor(1.0 if weights is None else weights, "weights")
+        stds_t = positive_tensor(_component_stds(finite_tensor(stds, "stds"), k, d), "stds")
+        weights_t = finite_tensor(1.0 if weights is None else weights, "weights")
         if weights is None:
             weights_t = weights_t.expand(k)
         if tuple(weights_t.shape) != (k,):
             raise ValueError(
                 f"weights must have shape ({k},), one per component, got shape {tuple(weights_t.shape)}"
             )
-        check_positive(weights_t, "weights")
+        weights_t = positive_tensor(weights_t, "weights")
         dtype = constant_dtype(means, stds, weights)
         log_weights = weights_t.log() - weights_t.sum().log()
         # log wₖ − Σⱼ log σₖⱼ − (d/2) log 2π: all of log wₖN(x; μₖ, σₖ²) but the quadratic form.

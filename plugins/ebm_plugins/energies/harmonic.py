@@ -7,8 +7,10 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
+from ebm_core.checks import positive_float, positive_int
+
 from ._analytic import AnalyticEnergy, sum_last
-from ._params import as_vector, check_dim, check_scalar, constant_dtype
+from ._params import as_vector, constant_dtype
 
 
 class Harmonic(AnalyticEnergy):
@@ -35,9 +37,9 @@ class Harmonic(AnalyticEnergy):
     kernel_key: ClassVar[str] = "harmonic"
 
     def __init__(self, dim: int = 2, k: float = 1.0, center: Any = None) -> None:
-        dim = check_dim(dim)
+        dim = positive_int(dim, "dim")
         super().__init__(event_shape=(dim,))
-        self.k = check_scalar(k, "k", positive=True)
+        self.k = positive_float(k, "k")
         center_t = as_vector(0.0 if center is None else center, "center", dim)
         self.register_buffer("center", center_t.to(constant_dtype(center)))
 

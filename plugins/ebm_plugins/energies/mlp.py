@@ -8,7 +8,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._params import check_dim
+from ebm_core.checks import positive_int
+
 from .neural import Neural
 
 _ACTIVATIONS = {"silu": nn.SiLU, "elu": nn.ELU, "softplus": nn.Softplus, "tanh": nn.Tanh, "gelu": nn.GELU}
@@ -52,8 +53,8 @@ class MLP(Neural):
     """
 
     def __init__(self, dim: int = 2, hidden: Sequence[int] = (128, 128), activation: str = "silu") -> None:
-        dim = check_dim(dim)
-        widths = [check_dim(w, name="hidden") for w in hidden]
+        dim = positive_int(dim, "dim")
+        widths = [positive_int(w, "hidden") for w in hidden]
         if not widths:
             raise ValueError("hidden must list at least one layer width, e.g. hidden=[128, 128]")
         if activation not in _ACTIVATIONS:

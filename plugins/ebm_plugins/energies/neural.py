@@ -8,8 +8,7 @@ import torch
 from torch import nn
 
 from ebm_core import Energy
-
-from ._params import check_dim
+from ebm_core.checks import positive_int
 
 
 class Neural(Energy):
@@ -47,7 +46,7 @@ class Neural(Energy):
                 f"energies, got {type(module).__name__}"
             )
         if event_shape is not None and not isinstance(event_shape, Sequence):
-            event_shape = (check_dim(event_shape, name="event_shape"),)
+            event_shape = (positive_int(event_shape, "event_shape"),)
         super().__init__(event_shape=event_shape)
         # nn.Module.__setattr__ registers a Module as a submodule and stores anything else as is.
         self.module = module

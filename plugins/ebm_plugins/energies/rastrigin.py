@@ -6,8 +6,9 @@ import math
 
 import torch
 
+from ebm_core.checks import non_negative_float, positive_int
+
 from ._analytic import AnalyticEnergy, sum_last
-from ._params import check_dim, check_scalar
 
 _TWO_PI = 2.0 * math.pi
 
@@ -34,8 +35,8 @@ class Rastrigin(AnalyticEnergy):
     """
 
     def __init__(self, dim: int = 2, a: float = 10.0) -> None:
-        super().__init__(event_shape=(check_dim(dim),))
-        self.a = check_scalar(a, "a", nonnegative=True)
+        super().__init__(event_shape=(positive_int(dim, "dim"),))
+        self.a = non_negative_float(a, "a")
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         return sum_last(x * x - self.a * torch.cos(_TWO_PI * x)) + self.a * self.dim

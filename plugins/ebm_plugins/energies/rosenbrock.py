@@ -7,8 +7,9 @@ from typing import ClassVar, Mapping
 import torch
 import torch.nn.functional as F
 
+from ebm_core.checks import finite_float, integer_in_range, positive_float
+
 from ._analytic import AnalyticEnergy, sum_last
-from ._params import check_dim, check_scalar
 
 
 class Rosenbrock(AnalyticEnergy):
@@ -38,10 +39,10 @@ class Rosenbrock(AnalyticEnergy):
     kernel_key: ClassVar[str] = "rosenbrock"
 
     def __init__(self, dim: int = 2, a: float = 1.0, b: float = 100.0) -> None:
-        dim = check_dim(dim, minimum=2, reason="each Rosenbrock term couples x_i and x_(i+1)")
+        dim = integer_in_range(dim, "dim", 2, hint="each Rosenbrock term couples x_i and x_(i+1)")
         super().__init__(event_shape=(dim,))
-        self.a = check_scalar(a, "a")
-        self.b = check_scalar(b, "b", positive=True)
+        self.a = finite_float(a, "a")
+        self.b = positive_float(b, "b")
 
     def _energy(self, x: torch.Tensor) -> torch.Tensor:
         head, tail = x[:, :-1], x[:, 1:]
