@@ -10,12 +10,15 @@ the samples over the exact density (grid quadrature). Example::
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from ..atomic_files import atomic_path
+from ..sampling import DivergenceError, SampleResult
+from ..sampling.divergence import advice
 from . import components
 from .config import apply_override, check_settings, merge
 
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     burn_in = args.steps // 2 if args.burn_in is None else args.burn_in
     result = sampler.run(start, n_steps=args.steps, burn_in=burn_in, generator=generator,
                          progress=not args.no_progress)
-    samples = result.samples.detach().cpu()
+    samples = _finite_samples(result, type(sampler).__name__, out)
     with atomic_path(out) as tmp:
         if out.suffix == ".npy":
             import numpy as np
@@ -89,3 +92,22 @@ def run(args: argparse.Namespace) -> int:
                               title=f"{args.energy}: exact density with {args.sampler} samples")
         print(f"  plot: {path}")
     return 0
+
+
+def _finite_samples(result: SampleResult, sampler_name: str, out: Path) -> torch.Tensor:
+    """The chains that stayed finite, on the CPU; raises :class:`DivergenceError` (nothing is
+    written) when none did, and says so on stderr when some did not."""
+    n_bad, n = result.n_divergent, result.n_chains
+    hint = advice(sampler_name, result.step_size)
+    if n_bad == n:
+        raise DivergenceError(
+            f"all {n} chains of {sampler_name} became non-finite (NaN/inf state or energy): there is "
+            f"no sample to write, so {out} was not written; {hint}"
+        )
+    if n_bad:
+        print(
+            f"ebm sample: warning: {n_bad} of {n} chains of {sampler_name} became non-finite; "
+            f"{out} holds only the {n - n_bad} finite chains; {hint}",
+            file=sys.stderr,
+        )
+    return result.samples[~result.divergent].detach().cpu()

@@ -46,3 +46,33 @@ def test_errors(tmp_path: Path, capsys, monkeypatch, args, message) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["sample", *args, "--steps", "5", "--no-progress"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_all_chains_diverged_exits_non_zero_and_keeps_the_old_file(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "div.pt"
+    out.write_bytes(b"earlier result")
+    code = main(["sample", "double_well", "--sampler", "langevin", "--set", "sampler.step_size=10",
+                 "--n", "50", "--steps", "50", "--out", str(out), "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "all 50 chains of Langevin became non-finite" in err and "reduce Langevin's step_size" in err
+    assert out.read_bytes() == b"earlier result"
+    assert list(tmp_path.iterdir()) == [out], "no temporary file left behind"
+    assert main(["sample", "double_well", "--sampler", "langevin", "--set", "sampler.step_size=10",
+                 "--n", "50", "--steps", "50", "--out", str(tmp_path / "new.pt"), "--no-progress"]) == 2
+    assert not (tmp_path / "new.pt").exists()
+
+
+def test_some_chains_diverged_writes_only_the_finite_ones_and_says_so(tmp_path: Path, capsys) -> None:
+    """Langevin at step 0.05 on the double well blows up from |x| ≳ 3.2 (where h·E'' > 2) and
+    stays stable closer in; starts at scale 3 put some chains on each side."""
+    out = tmp_path / "some.pt"
+    code = main(["sample", "double_well", "--sampler", "langevin", "--set", "sampler.step_size=0.05",
+                 "--init-scale", "3", "--n", "200", "--steps", "50", "--out", str(out), "--no-progress"])
+    assert code == 0
+    err = capsys.readouterr().err
+    samples = torch.load(out, weights_only=True)
+    n_bad = 200 - len(samples)
+    assert 0 < n_bad < 200 and torch.isfinite(samples).all()
+    assert f"{n_bad} of 200 chains of Langevin became non-finite" in err
+    assert f"holds only the {len(samples)} finite chains" in err
