@@ -1,31 +1,24 @@
 """Argument checks of the sampling loop: schedule, starting states, generator.
 
-Every check raises before any chain moves, with a message naming the argument, the value
-and the fix.
+Built on :mod:`ebm_core.checks` (same convention: ``TypeError`` for the wrong kind of object,
+``ValueError`` for a bad value). Every check raises before any chain moves, with a message
+naming the argument, the value and the fix.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import torch
 
-
-def check_count(value: Any, name: str, *, minimum: int) -> int:
-    """``value`` as an int ≥ ``minimum`` (bools and floats are rejected)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {name}={value}")
-    return int(value)
+from ..checks import non_negative_int, optional_generator, positive_int
 
 
 def check_schedule(n_steps: Any, burn_in: Any, thin: Any) -> tuple[int, int, int]:
     """Validate the run length, burn-in and thinning; returns them as ints."""
-    n_steps = check_count(n_steps, "n_steps", minimum=1)
-    burn_in = check_count(burn_in, "burn_in", minimum=0)
-    thin = check_count(thin, "thin", minimum=1)
+    n_steps = positive_int(n_steps, "n_steps", "the number of steps per chain, burn-in included")
+    burn_in = non_negative_int(burn_in, "burn_in", "the number of steps discarded before sampling")
+    thin = positive_int(thin, "thin", "thin=k keeps every k-th state; 1 keeps all")
     if burn_in >= n_steps:
         raise ValueError(
             f"burn_in={burn_in} leaves no step to sample with n_steps={n_steps}: burn_in counts "
@@ -78,18 +71,7 @@ def starting_states(
 
 def check_generator(generator: torch.Generator | None, x: torch.Tensor) -> None:
     """Raise unless ``generator`` is ``None`` or lives on ``x``'s device type."""
-    if generator is None:
-        return
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator or None, got {type(generator).__name__}; "
-            "create one with torch.Generator(device=x.device).manual_seed(seed)"
-        )
-    if generator.device.type != x.device.type:
-        raise ValueError(
-            f"generator is on {generator.device} but the chains are on {x.device}; create it with "
-            f"torch.Generator(device={str(x.device)!r}).manual_seed(seed)"
-        )
+    optional_generator(generator, "generator", x.device, f"the chains are on {x.device}")
 
 
 def _standard_normal_starts(
@@ -100,7 +82,7 @@ def _standard_normal_starts(
             "pass starting states x, shape (chains, *event_shape), or n_samples=N to start N "
             "chains from N(0, I)"
         )
-    n = check_count(n_samples, "n_samples", minimum=1)
+    n = positive_int(n_samples, "n_samples", "the number of chains to start from N(0, I)")
     if energy.event_shape is None:
         raise ValueError(
             f"n_samples={n} needs to know the shape of one sample, but {type(energy).__name__} "

@@ -98,11 +98,11 @@ def test_nan_or_inf_in_the_start_states(mala) -> None:
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"n_steps": 0}, ValueError, "n_steps must be >= 1"),
+        ({"n_steps": 0}, ValueError, "n_steps must be an integer >= 1, got n_steps=0; the number of steps"),
         ({"n_steps": 2.5}, TypeError, "n_steps must be an integer"),
         ({"n_steps": 10, "burn_in": 10}, ValueError, "burn_in=10 leaves no step to sample"),
-        ({"n_steps": 10, "burn_in": -1}, ValueError, "burn_in must be >= 0"),
-        ({"n_steps": 10, "thin": 0}, ValueError, "thin must be >= 1"),
+        ({"n_steps": 10, "burn_in": -1}, ValueError, "burn_in must be an integer >= 0"),
+        ({"n_steps": 10, "thin": 0}, ValueError, "thin must be an integer >= 1"),
         ({"n_steps": 10, "burn_in": 6, "thin": 5}, ValueError, "thin=5 keeps no state.*use thin <= 4"),
     ],
 )

@@ -8,9 +8,8 @@ from typing import Any, Mapping
 import torch
 
 from ebm_core import Sampler
+from ebm_core.checks import positive_float, probability
 from ebm_core.sampling import ChainState, DualAveraging, WindowedAdaptation
-
-from ._checks import positive_float, probability
 
 
 class AdaptiveStepSizeSampler(Sampler):

@@ -7,10 +7,10 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
+from ebm_core.checks import positive_int, positive_tensor, unit_interval
 from ebm_core.sampling import ChainState
 
 from ._adaptive import AdaptiveStepSizeSampler
-from ._checks import positive_int, positive_tensor, unit_interval
 from .leapfrog import leapfrog
 
 

@@ -9,9 +9,8 @@ from typing import Any
 import torch
 
 from ebm_core import Sampler
+from ebm_core.checks import positive_float
 from ebm_core.sampling import ChainState
-
-from ._checks import positive_float
 
 
 @dataclasses.dataclass

@@ -9,11 +9,10 @@ from typing import Any, ClassVar, Mapping
 import torch
 
 from ebm_core import Sampler
+from ebm_core.checks import positive_float
 from ebm_core.kernels import LangevinUpdateKernel
 from ebm_core.sampling import ChainState
 from ebm_core.sampling.fast_path import declared_kernel_key, draw_seed, find_update_kernel
-
-from ._checks import positive_float
 
 
 @dataclasses.dataclass
