@@ -48,3 +48,9 @@ class TestKineticLangevinMetropolis(SamplerConformance):
     sampler = "kinetic_langevin"
     sampler_kwargs = {"step_size": 0.4, "friction": 1.0, "metropolis": True}
     n_steps, burn_in = 300, 150
+
+
+class TestParallelTempering(SamplerConformance):
+    sampler = "parallel_tempering"
+    sampler_kwargs = {"base": "mala", "n_replicas": 3, "beta_min": 0.2, "base_kwargs": {"step_size": 0.3}}
+    n_steps, burn_in = 400, 200

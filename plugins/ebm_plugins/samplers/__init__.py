@@ -21,8 +21,10 @@ def ebm_register_samplers(register):
     from .kinetic_langevin import KineticLangevin
     from .langevin import Langevin
     from .mala import MALA
+    from .parallel_tempering import ParallelTempering
 
     register("langevin", Langevin)
     register("mala", MALA)
     register("hmc", HMC)
     register("kinetic_langevin", KineticLangevin)
+    register("parallel_tempering", ParallelTempering)
