@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 import ebm_core
+from ebm_core import checks
 
 
 class Banana(ebm_core.Energy):
@@ -37,13 +38,10 @@ class Banana(ebm_core.Energy):
     """
 
     def __init__(self, dim: int = 2, sigma: float = 2.0, curvature: float = 0.25) -> None:
-        if int(dim) != dim or dim < 2:
-            raise ValueError(f"dim must be an integer >= 2 (the banana bends x₂ around x₁), got {dim!r}")
-        if not sigma > 0:
-            raise ValueError(f"sigma must be > 0, got {sigma!r}")
-        super().__init__(event_shape=(int(dim),))
-        self.sigma = float(sigma)
-        self.curvature = float(curvature)
+        dim = checks.integer_in_range(dim, "dim", 2, hint="the banana bends x₂ around x₁")
+        super().__init__(event_shape=(dim,))
+        self.sigma = checks.positive_float(sigma, "sigma")
+        self.curvature = checks.finite_float(curvature, "curvature")
 
     def _twist(self, x: torch.Tensor) -> torch.Tensor:
         """``u = x₂ − b (x₁² − σ²)``."""

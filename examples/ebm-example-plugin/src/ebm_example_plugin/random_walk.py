@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, Mapping
 
 import torch
 
 import ebm_core
+from ebm_core import checks
 from ebm_core.sampling import ChainState, DualAveraging, WindowedAdaptation
 
 
@@ -66,9 +66,7 @@ class RandomWalkMetropolis(ebm_core.Sampler):
         target_accept: float = 0.234,
     ) -> None:
         super().__init__(energy)
-        if not 0.0 < float(target_accept) < 1.0:
-            raise ValueError(f"target_accept must lie strictly between 0 and 1, got {target_accept!r}")
-        self.target_accept = float(target_accept)
+        self.target_accept = checks.probability(target_accept, "target_accept")
         self.adapt_step_size = bool(adapt_step_size)
         self.adapt_scale = bool(adapt_scale)
         self.scale = scale
@@ -82,10 +80,7 @@ class RandomWalkMetropolis(ebm_core.Sampler):
 
     @step_size.setter
     def step_size(self, value: float) -> None:
-        value = float(value)
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"step_size must be a finite number > 0, got {value!r}")
-        self._step_size = value
+        self._step_size = checks.positive_float(value, "step_size")
         self._dual_averaging = DualAveraging(self.target_accept)
 
     @property
@@ -98,10 +93,7 @@ class RandomWalkMetropolis(ebm_core.Sampler):
         if value is None:
             self._scale = None
             return
-        tensor = torch.as_tensor(value, dtype=torch.float64).detach().cpu().clone()
-        if tensor.numel() == 0 or not bool((torch.isfinite(tensor) & (tensor > 0)).all()):
-            raise ValueError(f"every entry of scale must be finite and > 0, got {value!r}")
-        self._scale = tensor
+        self._scale = checks.positive_tensor(value, "scale").cpu()
 
     def _scale_for(self, x: torch.Tensor) -> torch.Tensor:
         event = x.shape[1:]
