@@ -1,10 +1,17 @@
-"""``ebm sample ENERGY``: draw samples of a registered energy with a registered sampler.
+"""``ebm sample ENERGY``: draw samples of a registered energy, or of an energy trained with
+``ebm train``, with a registered sampler.
 
 Writes the samples (``.pt`` for torch, ``.npy`` for numpy) and, for 2-D energies, a plot of
-the samples over the exact density (grid quadrature). Example::
+the samples over the density exp(−E)/Z (normalised by grid quadrature). Examples::
 
     ebm sample double_well --sampler mala --set sampler.step_size=0.1 --n 5000 --steps 1000 \\
         --out runs/double_well.npy --plot runs/double_well.png
+    ebm sample --checkpoint runs/train/checkpoint.pt --out runs/model.pt --plot runs/model.png
+
+A trained run is rebuilt from the ``config.json`` beside its checkpoint, with the EMA weights
+when the run kept an EMA; its sampler (and the sampler's saved state, e.g. an adapted step
+size) is the default, overridden by ``--sampler`` and ``--set``. ``ebm sample runs/train`` (a
+run's folder or checkpoint where ENERGY is expected) does the same.
 """
 
 from __future__ import annotations
@@ -21,8 +28,11 @@ from ..sampling import DivergenceError, SampleResult
 from ..sampling.divergence import advice
 from . import components
 from .config import apply_override, check_settings, merge
+from .trained_run import TrainedRun, load_run, looks_like_run
 
 SETTINGS: dict[str, type] = {"device": str}
+#: The sampler of ``ebm sample ENERGY`` when ``--sampler`` is not given.
+DEFAULT_SAMPLER = "mala"
 
 
 def add_parser(commands: Any) -> None:
@@ -30,8 +40,12 @@ def add_parser(commands: Any) -> None:
         "sample", help="sample a registered energy", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("energy", metavar="ENERGY", help="registered energy name")
-    parser.add_argument("--sampler", default="mala", help="registered sampler name (default mala)")
+    parser.add_argument("energy", metavar="ENERGY", nargs="?",
+                        help="registered energy name, or a run folder / checkpoint written by ebm train")
+    parser.add_argument("--checkpoint", metavar="FILE",
+                        help="sample the energy trained by ebm train (its checkpoint.pt, or the run's folder)")
+    parser.add_argument("--sampler", default=None,
+                        help="registered sampler name (default mala; a trained run's own sampler with --checkpoint)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="component argument, e.g. --set energy.dim=3 --set sampler.step_size=0.05")
     parser.add_argument("--n", type=int, default=2000, help="number of chains/samples (default 2000)")
@@ -55,17 +69,27 @@ def run(args: argparse.Namespace) -> int:
     for name in ("n", "steps"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name} must be ≥ 1, got {getattr(args, name)}")
-    config = merge({"device": args.device}, {"energy": {"name": args.energy}, "sampler": {"name": args.sampler}})
-    for assignment in args.set:
-        apply_override(config, assignment)
-    check_settings(config, SETTINGS)
+    trained = _trained_run(args)
+    config = _config(args, trained)
     device = components.resolve_device(config["device"])
     energy = components.build_energy(config, device)
+    what = repr(config["energy"]["name"])
+    if trained is not None:
+        try:
+            energy.load_state_dict(trained.weights)
+        except RuntimeError as exc:  # shapes or names differ: the [energy] table was overridden
+            raise ValueError(
+                f"the weights in {trained.checkpoint} do not fit the energy built from {config['energy']}; "
+                f"sample with the run's own energy settings (no --set energy.*) ({str(exc).splitlines()[0]})"
+            ) from None
+        what = f"{what} trained by {trained.checkpoint} (step {trained.step}, {trained.which_weights} weights)"
     if energy.event_shape is None:
-        raise ValueError(f"energy {args.energy!r} does not know its event shape; give it one (e.g. --set energy.dim=2)")
+        raise ValueError(f"energy {what} does not know its event shape; give it one (e.g. --set energy.dim=2)")
     if args.plot and energy.event_shape != (2,):
-        raise ValueError(f"--plot needs a 2-D energy; {args.energy!r} has event shape {energy.event_shape}")
+        raise ValueError(f"--plot needs a 2-D energy; {what} has event shape {energy.event_shape}")
     sampler = components.build_sampler(config, energy)
+    if trained is not None and trained.sampler_state and config["sampler"] == trained.config.get("sampler"):
+        sampler.load_state_dict(trained.sampler_state)  # the run's own sampler: keep its tuned state
     generator = torch.Generator(device=device).manual_seed(args.seed)
     start = args.init_scale * torch.randn(args.n, *energy.event_shape, generator=generator, device=device)
     burn_in = args.steps // 2 if args.burn_in is None else args.burn_in
@@ -80,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                 np.save(handle, samples.numpy())
         else:
             torch.save(samples, tmp)
-    print(f"ebm sample: {len(samples)} samples of {args.energy!r} with {args.sampler!r} → {out}")
+    print(f"ebm sample: {len(samples)} samples of {what} with {config['sampler']['name']!r} → {out}")
     print(
         f"  backend: {result.backend}; mean acceptance {result.mean_acceptance_rate:.3f}; "
         f"divergent chains {result.n_divergent}; step size {result.step_size}"
@@ -89,9 +113,40 @@ def run(args: argparse.Namespace) -> int:
         from ..plotting import bounds_around, plot_landscape
 
         path = plot_landscape(energy, args.plot, bounds=bounds_around(samples, margin=0.1), samples=samples,
-                              title=f"{args.energy}: exact density with {args.sampler} samples")
+                              title=f"{config['energy']['name']}: density exp(−E)/Z (grid quadrature) "
+                                    f"with {config['sampler']['name']} samples")
         print(f"  plot: {path}")
     return 0
+
+
+def _trained_run(args: argparse.Namespace) -> TrainedRun | None:
+    """The run to sample (``--checkpoint``, or a path given as ENERGY), or ``None``."""
+    if args.checkpoint is not None and args.energy is not None:
+        raise ValueError(f"give ENERGY ({args.energy!r}) or --checkpoint, not both")
+    if args.checkpoint is not None:
+        return load_run(args.checkpoint)
+    if args.energy is None:
+        raise ValueError("name an energy (e.g. ebm sample double_well) or a trained run "
+                         "(e.g. ebm sample --checkpoint runs/train/checkpoint.pt)")
+    return load_run(args.energy) if looks_like_run(args.energy) else None
+
+
+def _config(args: argparse.Namespace, trained: TrainedRun | None) -> dict[str, Any]:
+    """Energy and sampler tables: the run's (or ENERGY with the default sampler) < flags < ``--set``."""
+    if trained is not None:
+        tables = {name: trained.config.get(name) for name in ("energy", "sampler")}
+        if not isinstance(tables["energy"], dict) or not isinstance(tables["sampler"], dict):
+            raise ValueError(f"{trained.checkpoint.parent / 'config.json'} has no [energy] and [sampler] tables; "
+                             "was it written by ebm train?")
+    else:
+        tables = {"energy": {"name": args.energy}, "sampler": {"name": DEFAULT_SAMPLER}}
+    config = merge({"device": args.device}, tables)
+    if args.sampler is not None:
+        config = merge(config, {"sampler": {"name": args.sampler}})
+    for assignment in args.set:
+        apply_override(config, assignment)
+    check_settings(config, SETTINGS)
+    return config
 
 
 def _finite_samples(result: SampleResult, sampler_name: str, out: Path) -> torch.Tensor:

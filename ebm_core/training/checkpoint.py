@@ -88,3 +88,30 @@ def _corrupt(path: Path, exc: Exception) -> CheckpointError:
         f"checkpoint {path} is corrupt or truncated and cannot be read ({type(exc).__name__}: "
         f"{first_line}); nothing was overwritten — {_USE_ANOTHER}"
     )
+
+
+def trained_energy_weights(state: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``(state_dict, which)``: the trained energy's weights in a :class:`~ebm_core.training.Trainer`
+    checkpoint — the EMA-averaged parameters when the run kept an EMA (``which == "EMA"``),
+    otherwise the last iterate (``"last"``), taken from the loss's ``energy.*`` entries.
+
+    Example::
+
+        import tempfile, pathlib, torch
+        from ebm_core.training.checkpoint import save_checkpoint, load_checkpoint, trained_energy_weights
+        path = pathlib.Path(tempfile.mkdtemp()) / "c.pt"
+        save_checkpoint(path, {"ema": None, "ranks": [{"loss": {"energy.w": torch.ones(2), "buffer": torch.zeros(3)}}]})
+        weights, which = trained_energy_weights(load_checkpoint(path))
+        assert list(weights) == ["w"] and which == "last"
+    """
+    try:
+        if state.get("ema") is not None:
+            return dict(state["ema"]["averaged"]), "EMA"
+        loss = state["ranks"][0]["loss"]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise CheckpointError(f"the checkpoint has no trained energy (missing {exc}); was it written by ebm train?") from None
+    prefix = "energy."
+    weights = {key[len(prefix):]: value for key, value in loss.items() if key.startswith(prefix)}
+    if not weights:
+        raise CheckpointError("the checkpoint's loss holds no energy.* weights; was it written by ebm train?")
+    return weights, "last"

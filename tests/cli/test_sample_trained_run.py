@@ -1,0 +1,116 @@
+"""``ebm sample --checkpoint``: sample the energy a tiny ``ebm train`` run learned, with its EMA
+weights and its own sampler settings (saved state included) as defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ebm_core.cli import components
+from ebm_core.cli.main import main
+from ebm_core.training.checkpoint import load_checkpoint, save_checkpoint
+
+TINY_TRAIN = [
+    "train", "--no-progress", "--steps", "20", "--batch-size", "32",
+    "--set", "energy.hidden=[16, 16]", "--set", "loss.k=3", "--set", "loss.buffer_size=64",
+    "--set", "eval_every=20", "--set", "eval_samples=64", "--set", "eval_steps=5",
+    "--set", "heldout=64", "--set", "ema_decay=0.9",
+]
+FAST = ["--n", "64", "--steps", "20", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    assert main([*TINY_TRAIN, "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def built(monkeypatch) -> dict:
+    """The energy and sampler the command builds, captured on their way in."""
+    seen: dict = {}
+    build_sampler = components.build_sampler
+
+    def capture(config, energy):
+        seen["energy"], seen["sampler"] = energy, build_sampler(config, energy)
+        return seen["sampler"]
+
+    monkeypatch.setattr(components, "build_sampler", capture)
+    return seen
+
+
+def test_checkpoint_sampling_uses_the_ema_weights_and_the_runs_sampler(run: Path, built, tmp_path, capsys) -> None:
+    out = tmp_path / "m.pt"
+    assert main(["sample", "--checkpoint", str(run / "checkpoint.pt"), *FAST, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "'mlp' trained by" in printed and "(step 20, EMA weights)" in printed and "'langevin'" in printed
+    state = load_checkpoint(run / "checkpoint.pt")
+    ema = state["ema"]["averaged"]
+    last = {k[len("energy."):]: v for k, v in state["ranks"][0]["loss"].items() if k.startswith("energy.")}
+    weights = built["energy"].state_dict()
+    assert weights.keys() == ema.keys()
+    assert all(torch.equal(weights[k], ema[k]) for k in ema)
+    assert not all(torch.equal(ema[k], last[k]) for k in ema), "EMA and last iterate must differ here"
+    assert type(built["sampler"]).__name__ == "Langevin" and built["sampler"].step_size == 0.01
+    samples = torch.load(out, weights_only=True)
+    assert samples.shape[1:] == (2,) and torch.isfinite(samples).all()
+
+
+@pytest.mark.parametrize("where", ["{run}", "{run}/checkpoint.pt"])
+def test_a_run_path_where_an_energy_name_is_expected(run: Path, tmp_path, where) -> None:
+    a, b = tmp_path / "a.pt", tmp_path / "b.pt"
+    assert main(["sample", "--checkpoint", str(run), *FAST, "--out", str(a)]) == 0
+    assert main(["sample", where.format(run=run), *FAST, "--out", str(b)]) == 0
+    assert torch.equal(torch.load(a, weights_only=True), torch.load(b, weights_only=True))
+
+
+def test_the_runs_saved_sampler_state_is_loaded_unless_overridden(run: Path, tmp_path, capsys) -> None:
+    """A tuned step size saved in the checkpoint (here planted: 0.0123) is the default; an
+    explicit ``--set sampler.step_size`` wins over it."""
+    state = load_checkpoint(run / "checkpoint.pt")
+    state["ranks"][0]["sampler"] = {"step_size": 0.0123}
+    tuned = tmp_path / "tuned"
+    tuned.mkdir()
+    state.pop("format")
+    save_checkpoint(tuned / "checkpoint.pt", state)
+    (tuned / "config.json").write_bytes((run / "config.json").read_bytes())
+    assert main(["sample", str(tuned), *FAST, "--burn-in", "0", "--out", str(tmp_path / "a.pt")]) == 0
+    assert "step size 0.0123" in capsys.readouterr().out
+    assert main(["sample", str(tuned), *FAST, "--burn-in", "0", "--set", "sampler.step_size=0.02",
+                 "--out", str(tmp_path / "b.pt")]) == 0
+    assert "step size 0.02" in capsys.readouterr().out
+
+
+def test_plot_over_the_learned_density(run: Path, tmp_path) -> None:
+    plot = tmp_path / "m.png"
+    assert main(["sample", str(run), *FAST, "--out", str(tmp_path / "m.npy"), "--plot", str(plot)]) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--checkpoint", "{tmp}/nowhere/checkpoint.pt"], "does not exist"),
+        (["{tmp}"], "holds no checkpoint.pt"),
+        (["--checkpoint", "{run}", "--set", "energy.hidden=[8]"], "do not fit the energy built from"),
+        (["{run}", "--checkpoint", "{run}"], "not both"),
+        ([], "name an energy"),
+        (["--checkpoint", "{tmp}/text.pt"], "not a PyTorch file"),
+    ],
+)
+def test_errors(run: Path, tmp_path: Path, capsys, args, message) -> None:
+    (tmp_path / "text.pt").write_text("not a checkpoint")
+    args = [a.format(run=run, tmp=tmp_path) for a in args]
+    out = tmp_path / "never.pt"
+    assert main(["sample", *args, *FAST, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_missing_config_is_named(run: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "checkpoint.pt").write_bytes((run / "checkpoint.pt").read_bytes())
+    assert main(["sample", str(tmp_path), *FAST, "--out", str(tmp_path / "x.pt")]) == 2
+    assert "no config.json beside" in capsys.readouterr().err
