@@ -126,7 +126,7 @@ def test_reports_need_a_run() -> None:
     [
         ({"base": "no_such_sampler"}, UnknownComponentError, "base='no_such_sampler'"),
         ({"base": object()}, TypeError, "base"),
-        ({"n_replicas": 1}, ValueError, "n_replicas must be >= 2"),
+        ({"n_replicas": 1}, ValueError, "n_replicas must be an integer >= 2, got n_replicas=1"),
         ({"n_replicas": 2.5}, TypeError, "n_replicas"),
         ({"beta_min": 1.5}, ValueError, "beta_min"),
         ({"betas": [0.5, 0.1]}, ValueError, "decrease strictly from 1"),

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from typing import Any, Mapping
 
 import torch
 
 import ebm_core
 from ebm_core import Sampler
+from ebm_core.checks import integer_in_range, probability
 from ebm_core.errors import UnknownComponentError
 from ebm_core.sampling import Adaptation, ChainState
 
-from ._checks import probability
 from .tempered_energy import TemperedEnergy
 from .tempering_ladder import equalised_ladder, geometric_ladder
 
@@ -356,11 +355,4 @@ def _ladder(n_replicas: Any, beta_min: Any, betas: Any) -> torch.Tensor:
 
 
 def _replica_count(n_replicas: Any) -> int:
-    if isinstance(n_replicas, bool) or not isinstance(n_replicas, numbers.Integral):
-        raise TypeError(f"n_replicas must be an integer >= 2, got n_replicas={n_replicas!r}")
-    if n_replicas < 2:
-        raise ValueError(
-            f"n_replicas must be >= 2 (the target and at least one hotter copy), got "
-            f"n_replicas={n_replicas}"
-        )
-    return int(n_replicas)
+    return integer_in_range(n_replicas, "n_replicas", 2, hint="the target and at least one hotter copy")
