@@ -47,6 +47,7 @@ __all__ = [
     "finite_float",
     "positive_float",
     "non_negative_float",
+    "float_in_range",
     "probability",
     "unit_interval",
     "integer_in_range",
@@ -81,6 +82,11 @@ def positive_float(value: Any, name: str, hint: str = "") -> float:
 def non_negative_float(value: Any, name: str, hint: str = "") -> float:
     """``value`` as a float after checking it is finite and >= 0."""
     return _real(value, name, "a finite number >= 0", hint, lambda v: v >= 0)
+
+
+def float_in_range(value: Any, name: str, minimum: float, maximum: float, hint: str = "") -> float:
+    """``value`` as a float after checking ``minimum <= value <= maximum`` (a closed interval)."""
+    return _real(value, name, f"a number in [{minimum}, {maximum}]", hint, lambda v: minimum <= v <= maximum)
 
 
 def probability(value: Any, name: str, hint: str = "") -> float:

@@ -31,6 +31,8 @@ NAN, INF = float("nan"), float("inf")
         (checks.probability, torch.tensor(0.5), 0.5),
         (checks.unit_interval, 0, 0.0),
         (checks.unit_interval, 0.999, 0.999),
+        (lambda v, n: checks.float_in_range(v, n, 0, 1), 1, 1.0),
+        (lambda v, n: checks.float_in_range(v, n, -2.5, 0), -2.5, -2.5),
     ],
 )
 def test_real_numbers_accepted(check, value, expected) -> None:
@@ -53,6 +55,8 @@ def test_real_numbers_accepted(check, value, expected) -> None:
         (checks.probability, 1.0, "a number strictly between 0 and 1"),
         (checks.unit_interval, 1.0, r"a number in \[0, 1\)"),
         (checks.unit_interval, -0.1, r"a number in \[0, 1\)"),
+        (lambda v, n, h: checks.float_in_range(v, n, 0, 1, h), 1.5, r"a number in \[0, 1\]"),
+        (lambda v, n, h: checks.float_in_range(v, n, 0, 1, h), NAN, r"a number in \[0, 1\]"),
     ],
 )
 def test_real_numbers_with_bad_values(check, value, requirement) -> None:
@@ -62,7 +66,7 @@ def test_real_numbers_with_bad_values(check, value, requirement) -> None:
 
 @pytest.mark.parametrize(
     "check", [checks.finite_float, checks.positive_float, checks.non_negative_float,
-              checks.probability, checks.unit_interval]
+              checks.probability, checks.unit_interval, lambda v, n: checks.float_in_range(v, n, 0, 1)]
 )
 @pytest.mark.parametrize("value", ["1", True, None, [0.5], torch.ones(2), torch.tensor(True), 1j])
 def test_real_numbers_of_the_wrong_type(check, value) -> None:
