@@ -24,29 +24,27 @@ Example::
 from __future__ import annotations
 
 import math
-import numbers
 from statistics import NormalDist
+
+from ..checks import positive_int, probability
 
 
 def bonferroni(false_fail_rate: float, n_tests: int) -> float:
     """Per-test level ``false_fail_rate / n_tests``."""
-    _check_rate(false_fail_rate, "false_fail_rate")
-    if isinstance(n_tests, bool) or not isinstance(n_tests, numbers.Integral) or n_tests < 1:
-        raise ValueError(f"n_tests must be an integer >= 1, got {n_tests!r}")
-    return false_fail_rate / n_tests
+    false_fail_rate = probability(false_fail_rate, "false_fail_rate")
+    return false_fail_rate / positive_int(n_tests, "n_tests")
 
 
 def z_threshold(alpha: float) -> float:
     """``z`` with ``P(|Z| > z) = alpha`` for ``Z ~ N(0, 1)``."""
-    _check_rate(alpha, "alpha")
+    alpha = probability(alpha, "alpha")
     return NormalDist().inv_cdf(1.0 - alpha / 2.0)
 
 
 def ks_threshold(n: int, alpha: float) -> float:
     """``ε`` with ``P(sup|Fₙ − F| > ε) ≤ alpha`` for ``n`` iid draws (DKW–Massart)."""
-    _check_rate(alpha, "alpha")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer (the sample size), got {n!r}")
+    alpha = probability(alpha, "alpha")
+    n = positive_int(n, "n", "the sample size")
     return math.sqrt(math.log(2.0 / alpha) / (2.0 * n))
 
 
@@ -66,9 +64,8 @@ def t_threshold(alpha: float, dof: int) -> float:
         from ebm_core.testing import t_threshold
         assert abs(t_threshold(0.05, 30) - 2.0423) < 1e-3
     """
-    _check_rate(alpha, "alpha")
-    if isinstance(dof, bool) or not isinstance(dof, numbers.Integral) or dof < 1:
-        raise ValueError(f"dof must be an integer >= 1, got {dof!r}")
+    alpha = probability(alpha, "alpha")
+    dof = positive_int(dof, "dof", "the degrees of freedom")
     low, high = 0.0, 1.0
     while _t_two_sided_tail(high, int(dof)) > alpha:
         low, high = high, 2.0 * high
@@ -121,8 +118,3 @@ def _beta_continued_fraction(x: float, a: float, b: float) -> float:
         if abs(d * c - 1.0) < eps:
             return h
     raise ArithmeticError(f"incomplete beta continued fraction did not converge (x={x}, a={a}, b={b})")
-
-
-def _check_rate(value: float, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a probability in (0, 1), got {value!r}")

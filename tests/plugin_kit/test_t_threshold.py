@@ -24,7 +24,7 @@ def test_t_threshold_is_scipys_exact_quantile(dof: int, alpha: float) -> None:
 def test_t_threshold_rejects_bad_degrees_of_freedom() -> None:
     with pytest.raises(ValueError, match="dof must be an integer >= 1"):
         t_threshold(0.05, 0)
-    with pytest.raises(ValueError, match="dof must be an integer >= 1"):
+    with pytest.raises(TypeError, match="dof must be an integer >= 1"):
         t_threshold(0.05, 2.5)
-    with pytest.raises(ValueError, match="alpha must be a probability"):
+    with pytest.raises(ValueError, match="alpha must be a number strictly between 0 and 1"):
         t_threshold(0.0, 5)

@@ -29,7 +29,7 @@ def test_thresholds() -> None:
     assert ks_threshold(1000, 0.01) == pytest.approx(math.sqrt(math.log(200) / 2000))
     with pytest.raises(ValueError, match="n_tests"):
         bonferroni(1e-3, 0)
-    with pytest.raises(ValueError, match="alpha must be a probability"):
+    with pytest.raises(ValueError, match="alpha must be a number strictly between 0 and 1"):
         z_threshold(1.5)
 
 
