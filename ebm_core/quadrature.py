@@ -49,6 +49,8 @@ from typing import Any, Callable, Sequence, Union
 
 import torch
 
+from .checks import integer_in_range
+
 __all__ = [
     "EDGE_TOLERANCE",
     "Bounds",
@@ -385,9 +387,8 @@ def _axis(bounds: Bounds, n: int, name: str) -> torch.Tensor:
         raise ValueError(f"{name} must be a pair (lo, hi) of numbers, got {bounds!r}") from exc
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"{name} must be finite with lo < hi, got ({lo}, {hi})")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 5:
-        raise ValueError(f"the number of grid points must be an int >= 5, got {n!r}")
-    return torch.linspace(lo, hi, int(n), dtype=torch.float64)
+    n = integer_in_range(n, "n", 5, hint="the number of grid points per axis")
+    return torch.linspace(lo, hi, n, dtype=torch.float64)
 
 
 def _bounds_2d(bounds: Bounds2D) -> tuple[Bounds, Bounds]:

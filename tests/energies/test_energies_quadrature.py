@@ -144,7 +144,7 @@ def test_truncating_bounds_warn():
     [
         (lambda: quadrature.density_1d(lambda t: t * t, bounds=(1.0, -1.0)), "lo < hi"),
         (lambda: quadrature.density_1d(lambda t: t * t, bounds=(0.0, math.inf)), "finite"),
-        (lambda: quadrature.density_1d(lambda t: t * t, bounds=(-1.0, 1.0), n=4), "int >= 5"),
+        (lambda: quadrature.density_1d(lambda t: t * t, bounds=(-1.0, 1.0), n=4), "n must be an integer >= 5, got n=4"),
         (lambda: quadrature.density_1d(lambda t: t[:3], bounds=(-1.0, 1.0), n=11), "map the 11 points"),
         (lambda: quadrature.density_1d(lambda t: t * float("nan"), bounds=(-1.0, 1.0)), "NaN"),
         (lambda: quadrature.density_1d(lambda t: torch.full_like(t, math.inf), bounds=(-1.0, 1.0)), "integrates to 0"),
