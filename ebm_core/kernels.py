@@ -10,7 +10,9 @@ Keys and parameters
 -------------------
 A sampler or energy takes part only if *its own class* declares ``kernel_key`` (a subclass
 that changes the math does not inherit the fast path) and ``kernel_params()`` returns a
-mapping. The parameter names are part of this contract:
+mapping. The parameter names are part of this contract; :data:`SAMPLER_PARAMS` and
+:data:`ENERGY_PARAMS` declare them (the one declaration kernels validate against; ebm-cuda's
+native argument struct is checked field by field against it):
 
 ================  ==============================================================
 energy key        ``energy_params``
@@ -59,6 +61,64 @@ from typing import Mapping, Union
 import torch
 
 ParamValue = Union[float, int, None, torch.Tensor]
+
+
+@dataclasses.dataclass(frozen=True)
+class KernelParam:
+    """One entry of a ``sampler_params`` or ``energy_params`` mapping.
+
+    ``kind`` is ``"real"`` (a number), ``"integer"``, ``"vector"`` (a tensor of shape (d,)) or
+    ``"matrix"`` (d, d). ``check`` restricts the value: ``"positive"`` (> 0, every element for
+    tensors), ``"non_negative"`` (≥ 0), ``"unit_interval"`` ([0, 1)) or ``""`` (any finite
+    value). A missing or ``None`` entry takes ``default`` (for tensors ``"zeros"`` or
+    ``"ones"``); with no default it is required, except that a ``nullable`` real may be
+    ``None``, meaning "off", and of the entries sharing a ``one_of`` group exactly one is given.
+
+    Example::
+
+        from ebm_core.kernels import SAMPLER_PARAMS
+        (step,) = [p for p in SAMPLER_PARAMS["mala"] if p.name == "step_size"]
+        assert (step.kind, step.check, step.default) == ("real", "positive", None)
+    """
+
+    name: str
+    kind: str
+    check: str = ""
+    default: float | int | str | None = None
+    nullable: bool = False
+    one_of: str = ""
+
+
+#: The parameters each sampler key passes to chain kernels (see the table above).
+SAMPLER_PARAMS: Mapping[str, tuple[KernelParam, ...]] = {
+    "langevin": (
+        KernelParam("step_size", "real", "positive"),
+        KernelParam("noise_scale", "real", "non_negative", default=1.0),
+        KernelParam("clamp", "real", "positive", nullable=True),
+    ),
+    "mala": (KernelParam("step_size", "real", "positive"),),
+    "hmc": (
+        KernelParam("step_size", "real", "positive"),
+        KernelParam("n_leapfrog", "integer", "positive"),
+        KernelParam("inv_mass", "vector", "positive", default="ones"),
+    ),
+}
+
+#: The parameters each energy key passes to chain kernels (see the table above).
+ENERGY_PARAMS: Mapping[str, tuple[KernelParam, ...]] = {
+    "gaussian": (
+        KernelParam("mean", "vector", default="zeros"),
+        KernelParam("precision", "matrix", one_of="precision"),
+        KernelParam("precision_diag", "vector", one_of="precision"),
+    ),
+    "double_well": (KernelParam("barrier_height", "real"), KernelParam("b", "real")),
+    "rosenbrock": (KernelParam("a", "real"), KernelParam("b", "real")),
+    "harmonic": (KernelParam("k", "real"), KernelParam("center", "vector", default="zeros")),
+}
+
+#: The sampler and energy keys that have a declared kernel contract.
+KERNEL_SAMPLERS: tuple[str, ...] = tuple(SAMPLER_PARAMS)
+KERNEL_ENERGIES: tuple[str, ...] = tuple(ENERGY_PARAMS)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -63,8 +63,8 @@ struct Problem {
     args.clamp = 1.7;
     args.has_clamp = true;
     args.n_leapfrog = 4;
-    args.barrier_height = 1.5;
-    args.well_b = 0.9;
+    args.double_well_barrier_height = 1.5;
+    args.double_well_b = 0.9;
     args.rosenbrock_a = 1;
     args.rosenbrock_b = 20;
     args.harmonic_k = 0.7;
@@ -74,9 +74,10 @@ struct Problem {
     args.n_accepted = reinterpret_cast<uintptr_t>(accepted.data());
     args.divergent = reinterpret_cast<uintptr_t>(divergent.data());
     args.trajectory = reinterpret_cast<uintptr_t>(trajectory.data());
-    args.mean = reinterpret_cast<uintptr_t>(mean.data());
-    args.precision = reinterpret_cast<uintptr_t>(precision.data());
-    args.center = reinterpret_cast<uintptr_t>(center.data());
+    args.gaussian_mean = reinterpret_cast<uintptr_t>(mean.data());
+    args.gaussian_precision = reinterpret_cast<uintptr_t>(precision.data());
+    args.gaussian_precision_diag = reinterpret_cast<uintptr_t>(precision.data());
+    args.harmonic_center = reinterpret_cast<uintptr_t>(center.data());
     args.inv_mass = reinterpret_cast<uintptr_t>(inv_mass.data());
     args.mass_sqrt = reinterpret_cast<uintptr_t>(mass_sqrt.data());
   }

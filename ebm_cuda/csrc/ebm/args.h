@@ -42,18 +42,31 @@ struct ChainArgs {
   // chain-major like ebm's SampleResult.trajectory.
   uintptr_t x0 = 0, samples = 0, energy_out = 0, n_accepted = 0, divergent = 0, trajectory = 0;
 
-  // Sampler parameters.
-  double step_size = 0, noise_scale = 1, clamp = 0;
+  // BEGIN CONTRACT PARAMETERS
+  // One field per entry of ebm_core.kernels.SAMPLER_PARAMS, named <param>, and of
+  // ENERGY_PARAMS, named <energy>_<param>: a real is a double, an integer an int64_t, a tensor
+  // the uintptr_t data pointer of its (dim,) or (dim, dim) values; a nullable real also has
+  // bool has_<param>. One field per line: tests/cuda/test_param_table.py parses this block and
+  // checks it against the Python declaration field by field.
+  double step_size = 0;
+  double noise_scale = 1;
+  double clamp = 0;
   bool has_clamp = false;
   int64_t n_leapfrog = 1;
-  uintptr_t inv_mass = 0, mass_sqrt = 0;  // (dim,) each, hmc
-
-  // Energy parameters (names as in ebm_core.kernels).
-  uintptr_t mean = 0, precision = 0;  // gaussian: (dim,), and (dim,) diagonal or (dim, dim)
-  uintptr_t center = 0;               // harmonic: (dim,)
-  double barrier_height = 1, well_b = 1;    // double_well
-  double rosenbrock_a = 1, rosenbrock_b = 100;
+  uintptr_t inv_mass = 0;
+  uintptr_t gaussian_mean = 0;
+  uintptr_t gaussian_precision = 0;
+  uintptr_t gaussian_precision_diag = 0;
+  double double_well_barrier_height = 1;
+  double double_well_b = 1;
+  double rosenbrock_a = 1;
+  double rosenbrock_b = 100;
   double harmonic_k = 1;
+  uintptr_t harmonic_center = 0;
+  // END CONTRACT PARAMETERS
+
+  // Derived by the wrapper: M^{1/2} = 1/√inv_mass, (dim,), hmc.
+  uintptr_t mass_sqrt = 0;
 
   // Execution.
   int n_threads = 0;       // CPU: OpenMP threads (0 = OpenMP's default)
@@ -100,8 +113,12 @@ inline void check(const ChainArgs& a) {
   if (a.sampler == SamplerKind::hmc && (!a.inv_mass || !a.mass_sqrt))
     fail("hmc needs inv_mass and mass_sqrt");
   const bool gaussian = a.energy == EnergyKind::gaussian_diag || a.energy == EnergyKind::gaussian_full;
-  if (gaussian && (!a.mean || !a.precision)) fail("gaussian needs mean and precision");
-  if (a.energy == EnergyKind::harmonic && !a.center) fail("harmonic needs center");
+  if (gaussian && !a.gaussian_mean) fail("gaussian needs gaussian_mean");
+  if (a.energy == EnergyKind::gaussian_full && !a.gaussian_precision)
+    fail("gaussian_full needs gaussian_precision");
+  if (a.energy == EnergyKind::gaussian_diag && !a.gaussian_precision_diag)
+    fail("gaussian_diag needs gaussian_precision_diag");
+  if (a.energy == EnergyKind::harmonic && !a.harmonic_center) fail("harmonic needs harmonic_center");
 }
 
 inline void check(const UpdateArgs& a) {

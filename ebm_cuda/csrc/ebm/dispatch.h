@@ -44,15 +44,15 @@ template <class T, class F>
 void dispatch_energy(const ChainArgs& a, F&& f) {
   switch (a.energy) {
     case EnergyKind::gaussian_diag:
-      return f(GaussianDiag<T>{param_ptr<T>(a.mean), param_ptr<T>(a.precision)});
+      return f(GaussianDiag<T>{param_ptr<T>(a.gaussian_mean), param_ptr<T>(a.gaussian_precision_diag)});
     case EnergyKind::gaussian_full:
-      return f(GaussianFull<T>{param_ptr<T>(a.mean), param_ptr<T>(a.precision)});
+      return f(GaussianFull<T>{param_ptr<T>(a.gaussian_mean), param_ptr<T>(a.gaussian_precision)});
     case EnergyKind::double_well:
-      return f(DoubleWell<T>{static_cast<T>(a.barrier_height), static_cast<T>(a.well_b)});
+      return f(DoubleWell<T>{static_cast<T>(a.double_well_barrier_height), static_cast<T>(a.double_well_b)});
     case EnergyKind::rosenbrock:
       return f(Rosenbrock<T>{static_cast<T>(a.rosenbrock_a), static_cast<T>(a.rosenbrock_b)});
     case EnergyKind::harmonic:
-      return f(Harmonic<T>{static_cast<T>(a.harmonic_k), param_ptr<T>(a.center)});
+      return f(Harmonic<T>{static_cast<T>(a.harmonic_k), param_ptr<T>(a.harmonic_center)});
   }
   throw std::invalid_argument("ChainArgs: unknown energy kind");
 }

@@ -105,14 +105,15 @@ PYBIND11_MODULE(_native, m) {
       .def_readwrite("n_leapfrog", &ChainArgs::n_leapfrog)
       .def_readwrite("inv_mass", &ChainArgs::inv_mass)
       .def_readwrite("mass_sqrt", &ChainArgs::mass_sqrt)
-      .def_readwrite("mean", &ChainArgs::mean)
-      .def_readwrite("precision", &ChainArgs::precision)
-      .def_readwrite("center", &ChainArgs::center)
-      .def_readwrite("barrier_height", &ChainArgs::barrier_height)
-      .def_readwrite("well_b", &ChainArgs::well_b)
+      .def_readwrite("gaussian_mean", &ChainArgs::gaussian_mean)
+      .def_readwrite("gaussian_precision", &ChainArgs::gaussian_precision)
+      .def_readwrite("gaussian_precision_diag", &ChainArgs::gaussian_precision_diag)
+      .def_readwrite("double_well_barrier_height", &ChainArgs::double_well_barrier_height)
+      .def_readwrite("double_well_b", &ChainArgs::double_well_b)
       .def_readwrite("rosenbrock_a", &ChainArgs::rosenbrock_a)
       .def_readwrite("rosenbrock_b", &ChainArgs::rosenbrock_b)
       .def_readwrite("harmonic_k", &ChainArgs::harmonic_k)
+      .def_readwrite("harmonic_center", &ChainArgs::harmonic_center)
       .def_readwrite("scratch", &ChainArgs::scratch);
 
   py::class_<UpdateArgs> update_args(m, "UpdateArgs", "One fused Langevin update (see args.h).");

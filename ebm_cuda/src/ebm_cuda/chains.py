@@ -12,29 +12,36 @@ import dataclasses
 from typing import Any, Mapping
 
 import torch
-from ebm_core.kernels import ChainKernel, ChainRequest, ChainResult
+from ebm_core.kernels import (
+    ENERGY_PARAMS,
+    KERNEL_ENERGIES,
+    KERNEL_SAMPLERS,
+    SAMPLER_PARAMS,
+    ChainKernel,
+    ChainRequest,
+    ChainResult,
+    KernelParam,
+)
 
 from . import _native
 from .errors import CudaNotAvailableError, KernelInputError
 from .runtime import require_cuda
-from .tensors import check_state, integer, native_dtype, param_tensor, real
+from .tensors import (
+    check_state,
+    finite_float,
+    integer_in_range,
+    native_dtype,
+    non_negative_float,
+    non_negative_int,
+    param_tensor,
+    positive_float,
+    positive_int,
+    unit_interval,
+)
 
-SAMPLERS = ("langevin", "mala", "hmc")
-ENERGIES = ("gaussian", "double_well", "rosenbrock", "harmonic")
+SAMPLERS = KERNEL_SAMPLERS
+ENERGIES = KERNEL_ENERGIES
 DEVICES = ("cpu", "cuda")
-
-#: The parameter names each sampler/energy understands (ebm_core.kernels' contract).
-SAMPLER_PARAMS = {
-    "langevin": ("step_size", "noise_scale", "clamp"),
-    "mala": ("step_size",),
-    "hmc": ("step_size", "n_leapfrog", "inv_mass"),
-}
-ENERGY_PARAMS = {
-    "gaussian": ("mean", "precision", "precision_diag"),
-    "double_well": ("barrier_height", "b"),
-    "rosenbrock": ("a", "b"),
-    "harmonic": ("k", "center"),
-}
 MASK64 = (1 << 64) - 1
 
 
@@ -137,12 +144,12 @@ class FusedChainKernel(ChainKernel):
         args.dtype = native_dtype(x0, "x0")
         args.sampler = getattr(_native.SamplerKind, self.sampler)
         args.chains, args.dim = x0.shape
-        args.n_steps = integer(request.n_steps, "n_steps", minimum=0)
-        args.burn_in = integer(request.burn_in, "burn_in", minimum=0)
+        args.n_steps = non_negative_int(request.n_steps, "n_steps")
+        args.burn_in = non_negative_int(request.burn_in, "burn_in")
         if args.burn_in > args.n_steps:
             raise KernelInputError(f"burn_in ({args.burn_in}) must not exceed n_steps ({args.n_steps})")
-        args.thin = integer(request.thin, "thin", minimum=1)
-        args.seed = integer(request.seed, "seed") & MASK64
+        args.thin = positive_int(request.thin, "thin")
+        args.seed = integer_in_range(request.seed, "seed") & MASK64
         args.record_trajectory = bool(request.record_trajectory)
         args.x0 = x0.data_ptr()
         keep = [x0]
@@ -151,69 +158,92 @@ class FusedChainKernel(ChainKernel):
         return _Launch(args=args, x0=x0, keep_alive=keep)
 
     def _sampler_args(self, args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> list[torch.Tensor]:
-        p = _known(params, SAMPLER_PARAMS[self.sampler], f"sampler {self.sampler!r}", "sampler_params")
-        args.step_size = real(_required(p, "step_size", "sampler_params"), "sampler_params['step_size']", positive=True)
-        if self.sampler == "langevin":
-            args.noise_scale = real(p.get("noise_scale", 1.0), "sampler_params['noise_scale']", non_negative=True)
-            clamp = p.get("clamp")
-            args.has_clamp = clamp is not None
-            if clamp is not None:
-                args.clamp = real(clamp, "sampler_params['clamp']", positive=True)
-            return []
-        if self.sampler == "mala":
-            return []
-        args.n_leapfrog = integer(_required(p, "n_leapfrog", "sampler_params"), "sampler_params['n_leapfrog']", minimum=1)
-        dim = x0.shape[1]
-        inv_mass = p.get("inv_mass")
-        if inv_mass is None:
-            inv_mass = torch.ones(dim, dtype=x0.dtype, device=x0.device)
-        inv_mass = param_tensor(inv_mass, "sampler_params['inv_mass']", (dim,), x0)
-        if not bool((inv_mass > 0).all()):
-            raise KernelInputError("sampler_params['inv_mass'] must be > 0 everywhere")
-        mass_sqrt = inv_mass.rsqrt().contiguous()
-        args.inv_mass = inv_mass.data_ptr()
+        given = _set_params(args, SAMPLER_PARAMS[self.sampler], params, "", "sampler_params",
+                            f"sampler {self.sampler!r}", x0)
+        if self.sampler != "hmc":
+            return list(given.values())
+        mass_sqrt = given["inv_mass"].rsqrt().contiguous()
         args.mass_sqrt = mass_sqrt.data_ptr()
-        return [inv_mass, mass_sqrt]
+        return [*given.values(), mass_sqrt]
 
     def _energy_args(self, args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> list[torch.Tensor]:
-        p = _known(params, ENERGY_PARAMS[self.energy], f"energy {self.energy!r}", "energy_params")
-        dim = x0.shape[1]
+        prefix = f"{self.energy}_"
+        given = _set_params(args, ENERGY_PARAMS[self.energy], params, prefix, "energy_params",
+                            f"energy {self.energy!r}", x0)
         kinds = _native.EnergyKind
-        if self.energy == "gaussian":
-            mean = p.get("mean")
-            mean = torch.zeros(dim, dtype=x0.dtype, device=x0.device) if mean is None else mean
-            mean = param_tensor(mean, "energy_params['mean']", (dim,), x0)
-            full, diag = p.get("precision"), p.get("precision_diag")
-            if (full is None) == (diag is None):
-                raise KernelInputError(
-                    "energy_params must give exactly one of 'precision' (d, d) and 'precision_diag' (d,)"
-                )
-            if diag is not None:
-                precision = param_tensor(diag, "energy_params['precision_diag']", (dim,), x0)
-                args.energy = kinds.gaussian_diag
-            else:
-                precision = param_tensor(full, "energy_params['precision']", (dim, dim), x0)
-                precision = (0.5 * (precision + precision.T)).contiguous()  # same E, exact ∇E
-                args.energy = kinds.gaussian_full
-            args.mean, args.precision = mean.data_ptr(), precision.data_ptr()
-            return [mean, precision]
-        if self.energy == "double_well":
-            args.energy = kinds.double_well
-            args.barrier_height = real(_required(p, "barrier_height", "energy_params"), "energy_params['barrier_height']")
-            args.well_b = real(_required(p, "b", "energy_params"), "energy_params['b']")
-            return []
-        if self.energy == "rosenbrock":
-            args.energy = kinds.rosenbrock
-            args.rosenbrock_a = real(_required(p, "a", "energy_params"), "energy_params['a']")
-            args.rosenbrock_b = real(_required(p, "b", "energy_params"), "energy_params['b']")
-            return []
-        args.energy = kinds.harmonic
-        args.harmonic_k = real(_required(p, "k", "energy_params"), "energy_params['k']")
-        center = p.get("center")
-        center = torch.zeros(dim, dtype=x0.dtype, device=x0.device) if center is None else center
-        center = param_tensor(center, "energy_params['center']", (dim,), x0)
-        args.center = center.data_ptr()
-        return [center]
+        if self.energy != "gaussian":
+            args.energy = getattr(kinds, self.energy)
+            return list(given.values())
+        if "precision" in given:
+            precision = (0.5 * (given["precision"] + given["precision"].T)).contiguous()  # same E, exact ∇E
+            args.gaussian_precision = precision.data_ptr()
+            given["precision"] = precision
+            args.energy = kinds.gaussian_full
+        else:
+            args.energy = kinds.gaussian_diag
+        return list(given.values())
+
+
+def _set_params(
+    args: Any,
+    declared: tuple[KernelParam, ...],
+    params: Mapping[str, Any] | None,
+    prefix: str,
+    where: str,
+    what: str,
+    x0: torch.Tensor,
+) -> dict[str, torch.Tensor]:
+    """Check ``params`` against ``declared`` and set each native field ``prefix + name``.
+
+    Returns the tensors the native fields point into (keep them alive for the launch).
+    """
+    params = _known(params, tuple(p.name for p in declared), what, where)
+    tensors: dict[str, torch.Tensor] = {}
+    groups: dict[str, list[str]] = {}
+    dim = x0.shape[1]
+    for param in declared:
+        label = f"{where}[{param.name!r}]"
+        value = params.get(param.name)
+        if value is None and param.one_of:
+            groups.setdefault(param.one_of, [])
+            continue
+        if param.one_of:
+            groups.setdefault(param.one_of, []).append(param.name)
+        field = prefix + param.name
+        if param.nullable:
+            setattr(args, f"has_{field}", value is not None)
+            if value is None:
+                continue
+        if value is None:
+            value = param.default
+        if value is None:
+            raise KernelInputError(f"{where} must give {param.name!r}")
+        if param.kind == "real":
+            setattr(args, field, _REAL_CHECKS[param.check](value, label))
+        elif param.kind == "integer":
+            setattr(args, field, _INTEGER_CHECKS[param.check](value, label))
+        else:
+            shape = (dim,) if param.kind == "vector" else (dim, dim)
+            if isinstance(value, str):
+                value = (torch.zeros if value == "zeros" else torch.ones)(shape, dtype=x0.dtype, device=x0.device)
+            t = param_tensor(value, label, shape, x0)
+            if param.check == "positive" and not bool((t > 0).all()):
+                raise KernelInputError(f"{label} must be > 0 everywhere")
+            if param.check == "non_negative" and not bool((t >= 0).all()):
+                raise KernelInputError(f"{label} must be >= 0 everywhere")
+            setattr(args, field, t.data_ptr())
+            tensors[param.name] = t
+    for group, names in groups.items():
+        if len(names) != 1:
+            options = " and ".join(repr(p.name) for p in declared if p.one_of == group)
+            raise KernelInputError(f"{where} must give exactly one of {options}")
+    return tensors
+
+
+#: The ebm_core.checks check of each ``KernelParam.check`` of a number ("": any finite value).
+_REAL_CHECKS = {"": finite_float, "positive": positive_float, "non_negative": non_negative_float,
+                "unit_interval": unit_interval}
+_INTEGER_CHECKS = {"": integer_in_range, "positive": positive_int, "non_negative": non_negative_int}
 
 
 def _known(params: Mapping[str, Any] | None, names: tuple[str, ...], what: str, where: str) -> Mapping[str, Any]:
@@ -227,8 +257,3 @@ def _known(params: Mapping[str, Any] | None, names: tuple[str, ...], what: str, 
         )
     return params
 
-
-def _required(params: Mapping[str, Any], name: str, where: str) -> Any:
-    if params.get(name) is None:
-        raise KernelInputError(f"{where} must give {name!r}")
-    return params[name]
