@@ -67,19 +67,19 @@ def test_parameter_on_another_device(kernel) -> None:
 
 
 def test_x0_on_another_device(kernel) -> None:
-    _expect(kernel, _mala(torch.zeros(10, 3, device="meta")), KernelInputError, "x0 is on meta, but this kernel runs on cpu")
+    _expect(kernel, _mala(torch.zeros(10, 3, device="meta")), KernelInputError, "x0 is on meta but must be on cpu; this kernel runs on cpu")
 
 
 def test_bad_numbers(kernel) -> None:
-    for params, match in [({"step_size": 0.0}, "step_size'] must be > 0"),
-                          ({"step_size": float("nan")}, "must be finite"),
+    for params, match in [({"step_size": 0.0}, "sampler_params['step_size'] must be a finite number > 0, got"),
+                          ({"step_size": float("nan")}, "must be a finite number > 0, got sampler_params['step_size']=nan"),
                           ({}, "sampler_params must give 'step_size'")]:
         request = chain_request("mala", params, "gaussian", GAUSS, torch.zeros(10, 3), 5)
         _expect(kernel, request, KernelInputError, match)
     request = chain_request("mala", {"step_size": 0.1}, "gaussian", GAUSS, torch.zeros(10, 3), 5, burn_in=6)
     _expect(kernel, request, KernelInputError, "burn_in (6) must not exceed n_steps (5)")
     request = chain_request("mala", {"step_size": 0.1}, "gaussian", GAUSS, torch.zeros(10, 3), 5, thin=0)
-    _expect(kernel, request, KernelInputError, "thin must be >= 1")
+    _expect(kernel, request, KernelInputError, "thin must be an integer >= 1, got thin=0")
 
 
 def test_parameters_the_kernel_does_not_implement_are_declined(kernel) -> None:
@@ -107,7 +107,7 @@ def test_cuda_kernel_without_cuda(monkeypatch) -> None:
     if runtime.cuda_device_count() == 0:  # compiled in or not, no GPU is visible here
         _expect(FusedChainKernel("mala", "gaussian", "cuda"), request, ebm_cuda.CudaNotAvailableError,
                 "CUDA not available")
-    monkeypatch.setattr(runtime._native, "cuda_compiled", False)
+    monkeypatch.setattr(runtime._build_config, "CUDA_COMPILED", False)
     kernel = FusedChainKernel("mala", "gaussian", "cuda")
     _expect(kernel, request, ebm_cuda.CudaNotAvailableError, "CUDA not available: ebm-cuda was built without CUDA")
     update = FusedLangevinUpdate("cuda")
@@ -129,7 +129,7 @@ def test_update_input_errors() -> None:
         assert match in update.unsupported_reason(xs, gs)
         with pytest.raises(KernelInputError, match=re.escape(match)):
             update.update_(xs, gs, step_size=0.1, noise_scale=1.0, seed=0, step=0)
-    with pytest.raises(KernelInputError, match="step_size must be > 0"):
+    with pytest.raises(KernelInputError, match="step_size must be a finite number > 0"):
         update.update_(x, torch.zeros_like(x), step_size=-1.0, noise_scale=1.0, seed=0, step=0)
-    with pytest.raises(KernelInputError, match="step must be >= 0"):
+    with pytest.raises(KernelInputError, match="step must be an integer >= 0"):
         update.update_(x, torch.zeros_like(x), step_size=0.1, noise_scale=1.0, seed=0, step=-1)

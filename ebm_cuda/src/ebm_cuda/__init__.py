@@ -4,6 +4,10 @@ Installing ebm-cuda is all it takes: its entry point registers the kernels with 
 ``ebm_core.sampler(...)`` runs chains through them whenever the (sampler, energy, device)
 combination is supported (``accelerate=False`` or ``EBM_DISABLE_KERNELS=1`` opts out).
 
+Importing this package (or its plugin module) loads neither the native module nor CUDA: the
+names below are imported on first use, and the CUDA driver is asked about GPUs only when a
+CUDA kernel is about to run (or :func:`cuda_device_count` / :func:`build_info` is called).
+
 Example::
 
     import torch
@@ -20,22 +24,35 @@ Example::
     assert result.samples.shape == (1000, 2)
 """
 
-from . import _native
-from .chains import FusedChainKernel
-from .errors import CudaNotAvailableError, KernelDTypeError, KernelInputError
-from .runtime import build_info, cuda_compiled, cuda_device_count
-from .update import FusedLangevinUpdate
+from __future__ import annotations
 
-__version__: str = _native.build_info()["version"]
+import importlib
+from typing import Any
 
-__all__ = [
-    "CudaNotAvailableError",
-    "FusedChainKernel",
-    "FusedLangevinUpdate",
-    "KernelDTypeError",
-    "KernelInputError",
-    "__version__",
-    "build_info",
-    "cuda_compiled",
-    "cuda_device_count",
-]
+from ._build_config import VERSION as __version__
+
+#: Public name → the submodule defining it (imported on first access, PEP 562).
+_LAZY = {
+    "CudaNotAvailableError": "errors",
+    "FusedChainKernel": "chains",
+    "FusedLangevinUpdate": "update",
+    "KernelDTypeError": "errors",
+    "KernelInputError": "errors",
+    "build_info": "runtime",
+    "cuda_compiled": "runtime",
+    "cuda_device_count": "runtime",
+}
+
+__all__ = [*sorted(_LAZY), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

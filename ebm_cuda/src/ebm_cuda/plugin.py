@@ -6,6 +6,10 @@ imports ebm-cuda directly. One kernel record per (sampler, energy, device), name
 Langevin update ``"langevin/update/<device>"`` (``energy="*"``). CUDA kernels are registered
 only when CUDA was compiled in; without a visible GPU they decline every request (their
 ``unsupported_reason`` says so) and the sampler falls back.
+
+Registering is cheap and has no side effects: it reads the build configuration, not the native
+module, and asks the CUDA driver nothing. The factories import the native module when a run
+first builds a kernel, and the CUDA kernels query the GPUs only when handed chains.
 """
 
 from __future__ import annotations
@@ -13,38 +17,51 @@ from __future__ import annotations
 import functools
 
 import ebm_core
+from ebm_core.kernels import KERNEL_ENERGIES, KERNEL_SAMPLERS
 
-from .chains import ENERGIES, SAMPLERS, FusedChainKernel
-from .runtime import cuda_compiled, describe_build
-from .update import FusedLangevinUpdate
+from ._build_config import CUDA_COMPILED
 
 _BACKEND = {"cpu": "C++/OpenMP SIMD", "cuda": "CUDA, one thread per chain"}
+_BUILD = f"CUDA compiled in: {'yes' if CUDA_COMPILED else 'no'}"
 
 
 def _devices() -> tuple[str, ...]:
-    return ("cpu", "cuda") if cuda_compiled() else ("cpu",)
+    return ("cpu", "cuda") if CUDA_COMPILED else ("cpu",)
+
+
+def chain_kernel(sampler: str, energy: str, device: str):
+    """A :class:`~ebm_cuda.FusedChainKernel` (imports the native module on first call)."""
+    from .chains import FusedChainKernel
+
+    return FusedChainKernel(sampler, energy, device)
+
+
+def update_kernel(device: str):
+    """A :class:`~ebm_cuda.FusedLangevinUpdate` (imports the native module on first call)."""
+    from .update import FusedLangevinUpdate
+
+    return FusedLangevinUpdate(device)
 
 
 @ebm_core.hookimpl
 def ebm_register_kernels(register) -> None:
     """Register every fused chain kernel and the any-energy Langevin update."""
-    build = describe_build()
     for device in _devices():
-        for sampler in SAMPLERS:
-            for energy in ENERGIES:
+        for sampler in KERNEL_SAMPLERS:
+            for energy in KERNEL_ENERGIES:
                 register(
                     f"{sampler}/{energy}/{device}",
-                    functools.partial(FusedChainKernel, sampler, energy, device),
+                    functools.partial(chain_kernel, sampler, energy, device),
                     sampler=sampler,
                     energy=energy,
                     device=device,
-                    description=f"fused {sampler} chains on {energy} ({_BACKEND[device]}; {build})",
+                    description=f"fused {sampler} chains on {energy} ({_BACKEND[device]}; {_BUILD})",
                 )
         register(
             f"langevin/update/{device}",
-            functools.partial(FusedLangevinUpdate, device),
+            functools.partial(update_kernel, device),
             sampler="langevin",
             energy="*",
             device=device,
-            description=f"fused Langevin update for any energy ({_BACKEND[device]}; {build})",
+            description=f"fused Langevin update for any energy ({_BACKEND[device]}; {_BUILD})",
         )

@@ -1,7 +1,9 @@
 """What this ebm-cuda build contains and what the machine offers.
 
 The CUDA runtime is linked statically, so the native module imports everywhere; whether CUDA
-can be used is a run-time question answered by :func:`cuda_device_count`.
+can be used is a run-time question answered by :func:`cuda_device_count`, which the CUDA
+kernels ask only when they are handed chains (never at import or registration: initialising
+the CUDA driver before ``fork`` breaks the child processes).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import torch
 
-from . import _native
+from . import _build_config, _native
 from .errors import CudaNotAvailableError
 
 NOT_COMPILED = (
@@ -21,8 +23,8 @@ NOT_COMPILED = (
 
 
 def cuda_compiled() -> bool:
-    """Whether the CUDA backend was compiled into this build."""
-    return bool(_native.cuda_compiled)
+    """Whether the CUDA backend was compiled into this build (known without loading CUDA)."""
+    return bool(_build_config.CUDA_COMPILED)
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,10 +67,3 @@ def build_info() -> dict[str, Any]:
         info["cuda_runtime_version"] = _native.cuda_runtime_version()
         info["cuda_driver_version"] = _native.cuda_driver_version()
     return info
-
-
-def describe_build() -> str:
-    """One line for descriptions: whether CUDA was compiled in and a GPU is visible."""
-    compiled = "yes" if cuda_compiled() else "no"
-    visible = "yes" if cuda_device_count() > 0 else "no"
-    return f"CUDA compiled in: {compiled}; GPU visible: {visible}"
