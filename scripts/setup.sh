@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up a development environment in .venv (or $EBM_VENV): create it if missing, install
 # torch (CPU wheel unless torch is already there; override with TORCH_SPEC), ebm-core
-# (editable, with the test and plot extras) and ebm-cuda (rebuilt only when its sources change).
+# (editable, with the test and docs extras) and ebm-cuda (rebuilt only when its sources change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +16,7 @@ if ! "$py" -c "import torch" 2>/dev/null; then
     pip install "${TORCH_SPEC:-torch==2.13.0}"
 fi
 echo "setup: installing ebm-core (editable)"
-pip install -e ".[test,plot,docs]"
+pip install -e ".[test,docs]"
 
 if [ -f ebm_cuda/pyproject.toml ]; then
     stamp="$venv/.ebm_cuda.sha256"
