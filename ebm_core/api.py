@@ -1,4 +1,5 @@
-"""Selecting components by registered name: ``energy``, ``sampler``, ``loss``, ``dataset``.
+"""Selecting components by registered name: ``energy``, ``sampler``, ``loss``, ``dataset``,
+``estimator``.
 
 Names are bare (``"hmc"``) or qualified by distribution or plugin (``"ebm-core:hmc"``); the
 qualified form is needed only when two plugins register the same name.
@@ -45,6 +46,23 @@ def loss(name: str, energy: Any, /, **kwargs: Any) -> Any:
 def dataset(name: str, /, **kwargs: Any) -> Any:
     """Build the data set registered as ``name`` (an object with ``sample(n, generator)``)."""
     return call_factory(REGISTRY.get("dataset", name), (), kwargs)
+
+
+def estimator(name: str, energy: Any, /, **kwargs: Any) -> Any:
+    """Build the log-partition estimator registered as ``name`` for ``energy``.
+
+    Its ``estimate(generator=..., progress=...)`` returns an
+    :class:`ebm_core.evaluation.LogZEstimate` (``log Z`` with its standard error).
+
+    Example::
+
+        import torch, ebm_core
+        e = ebm_core.energy("gaussian", dim=2)
+        ais = ebm_core.estimator("ais", e, n_chains=64, n_temperatures=50)
+        est = ais.estimate(generator=torch.Generator().manual_seed(0))
+        assert abs(est.log_z - e.log_partition()) < 5 * est.stderr + 1e-6
+    """
+    return call_factory(REGISTRY.get("estimator", name), (energy,), kwargs)
 
 
 def available(kind: str | None = None) -> dict[str, list[str]] | list[str]:

@@ -157,6 +157,37 @@ def ebm_register_datasets(register: Register) -> None:
 
 
 @hookspec
+def ebm_register_estimators(register: Register) -> None:
+    """Register estimators of the log-partition function ``log Z = log ∫ exp(−E(x)) dx``.
+
+    The factory is called as ``factory(energy, **kwargs)`` and builds an object with
+    ``estimate(*, generator=None, progress=False)`` returning an
+    :class:`ebm_core.evaluation.LogZEstimate` — subclass
+    :class:`ebm_core.evaluation.LogZEstimator`. The built-ins are ``ais`` and ``reverse_ais``.
+
+    Example::
+
+        import ebm_core
+        from ebm_core.evaluation import LogZEstimate, LogZEstimator
+
+        class FromEnergy(LogZEstimator):
+            "The energy's own exact log_partition()."
+            def estimate(self, *, generator=None, progress=False):
+                return LogZEstimate.exact(self.energy.log_partition(), method="from_energy")
+
+        class Plugin:
+            @ebm_core.hookimpl
+            def ebm_register_estimators(self, register):
+                register("from_energy", FromEnergy)
+
+        ebm_core.register_plugin(Plugin(), name="estimator-demo")
+        estimate = ebm_core.estimator("from_energy", ebm_core.energy("gaussian", dim=3)).estimate()
+        assert estimate.stderr == 0.0
+        ebm_core.unregister_plugin("estimator-demo")
+    """
+
+
+@hookspec
 def ebm_register_kernels(register: Register) -> None:
     """Register fused sampling kernels (the fast path, see :mod:`ebm_core.kernels`).
 
@@ -194,6 +225,7 @@ HOOK_FOR_KIND: dict[str, str] = {
     "sampler": "ebm_register_samplers",
     "loss": "ebm_register_losses",
     "dataset": "ebm_register_datasets",
+    "estimator": "ebm_register_estimators",
     "kernel": "ebm_register_kernels",
 }
 

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any, Callable, Mapping
 
 #: The kinds of component a plugin can register, in the order ``ebm plugins`` lists them.
-KINDS: tuple[str, ...] = ("energy", "sampler", "loss", "dataset", "kernel")
+KINDS: tuple[str, ...] = ("energy", "sampler", "loss", "dataset", "estimator", "kernel")
 
 #: Shown as the distribution of a plugin object added with ``ebm_core.register_plugin``.
 IN_PROCESS = "(in-process)"

@@ -35,15 +35,20 @@ class LogZEstimator(abc.ABC):
     """
 
     def __init__(self, energy: Energy) -> None:
-        if not isinstance(energy, Energy):
-            raise TypeError(
-                f"energy must be an ebm_core.Energy, got {type(energy).__name__}; build one with "
-                "ebm_core.energy(name, ...) or wrap a module with ebm_core.energy('neural', module=f)"
-            )
-        self.energy = energy
+        self.energy = require_energy(energy)
 
     @abc.abstractmethod
     def estimate(
         self, *, generator: torch.Generator | None = None, progress: bool = False
     ) -> LogZEstimate:
         """Run the estimator; all randomness comes from ``generator``."""
+
+
+def require_energy(energy: object) -> Energy:
+    """``energy`` after checking it is an :class:`ebm_core.Energy` (``TypeError`` naming the fix)."""
+    if not isinstance(energy, Energy):
+        raise TypeError(
+            f"energy must be an ebm_core.Energy, got {type(energy).__name__}; build one with "
+            "ebm_core.energy(name, ...) or wrap a module with ebm_core.energy('neural', module=f)"
+        )
+    return energy

@@ -1,0 +1,36 @@
+"""Every ``Example::`` block in the docstrings of the evaluation code runs as written."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+import torch
+
+from tests.samplers.test_docstring_examples import _examples
+
+MODULES = [
+    "ebm_core.api",
+    "ebm_core.hookspecs",
+    "ebm_core.evaluation.estimator",
+    "ebm_core.evaluation.log_z",
+    "ebm_core.evaluation.metrics",
+    "ebm_plugins.estimators",
+    "ebm_plugins.estimators.ais",
+    "ebm_plugins.estimators.base",
+    "ebm_plugins.estimators.path",
+]
+
+EXAMPLES = [example for name in MODULES for example in _examples(name)]
+
+
+def test_every_module_has_an_example() -> None:
+    assert {name.split(":")[0] for name, _ in EXAMPLES} == set(MODULES)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("label, code", EXAMPLES, ids=[n for n, _ in EXAMPLES])
+def test_example_runs(label: str, code: str) -> None:
+    torch.manual_seed(0)
+    namespace: dict = dict(vars(importlib.import_module(label.split(":")[0])))
+    exec(compile(code, f"<example in {label}>", "exec"), namespace)
