@@ -50,6 +50,12 @@ class TestKineticLangevinMetropolis(SamplerConformance):
     n_steps, burn_in = 300, 150
 
 
+class TestNUTS(SamplerConformance):
+    sampler = "nuts"
+    sampler_kwargs = {"step_size": 0.5}
+    n_steps, burn_in = 150, 100
+
+
 class TestParallelTempering(SamplerConformance):
     sampler = "parallel_tempering"
     sampler_kwargs = {"base": "mala", "n_replicas": 3, "beta_min": 0.2, "base_kwargs": {"step_size": 0.3}}

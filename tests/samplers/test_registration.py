@@ -20,8 +20,9 @@ def test_the_three_samplers_come_from_ebm_core() -> None:
 def test_ebm_plugins_lists_them(capsys) -> None:
     assert main(["plugins", "--kind", "sampler", "--json"]) == 0
     listed = {c["name"]: c for c in json.loads(capsys.readouterr().out)["components"]}
-    assert {"langevin", "mala", "hmc"} <= set(listed)
-    assert all(listed[n]["distribution"] == "ebm-core" for n in ("langevin", "mala", "hmc"))
+    names = ("langevin", "mala", "hmc", "kinetic_langevin", "parallel_tempering", "nuts")
+    assert set(names) <= set(listed)
+    assert all(listed[n]["distribution"] == "ebm-core" for n in names)
 
 
 def test_selected_by_qualified_name() -> None:

@@ -21,6 +21,7 @@ def ebm_register_samplers(register):
     from .kinetic_langevin import KineticLangevin
     from .langevin import Langevin
     from .mala import MALA
+    from .nuts import NUTS
     from .parallel_tempering import ParallelTempering
 
     register("langevin", Langevin)
@@ -28,3 +29,4 @@ def ebm_register_samplers(register):
     register("hmc", HMC)
     register("kinetic_langevin", KineticLangevin)
     register("parallel_tempering", ParallelTempering)
+    register("nuts", NUTS)
