@@ -9,11 +9,14 @@ progress bar and the fast path to fused kernels (:mod:`ebm_core.sampling`).
 from __future__ import annotations
 
 import abc
+import functools
+import inspect
 import warnings
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 import torch
 
+from ..arguments import check_arguments
 from ..kernels import ParamValue
 from ..sampling.adaptation import Adaptation
 from ..sampling.divergence import DivergenceError, DivergenceWarning, advice
@@ -21,6 +24,26 @@ from ..sampling.loop import run_chains
 from ..sampling.result import SampleResult
 from ..sampling.state import ChainState
 from .energy import Energy
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _keyword_hints(method: _Method) -> _Method:
+    """Turn an unknown keyword (``n_step=10``) into an error naming the closest accepted one
+    and all of them (:func:`ebm_core.arguments.check_arguments`) instead of Python's bare
+    ``TypeError``; known keywords pass straight through."""
+    known = set(inspect.signature(method).parameters)
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not known.issuperset(kwargs):
+            check_arguments(
+                method, (self, *args), kwargs, what=f"{type(self).__name__}.{method.__name__}()"
+            )
+        return method(self, *args, **kwargs)
+
+    return checked  # type: ignore[return-value]
 
 
 class Sampler(abc.ABC):
@@ -129,6 +152,7 @@ class Sampler(abc.ABC):
             )
 
     # ------------------------------------------------------------- the loop
+    @_keyword_hints
     def run(
         self,
         x: torch.Tensor | None = None,
@@ -158,6 +182,8 @@ class Sampler(abc.ABC):
             accelerate: allow fused kernels (also disabled by ``EBM_DISABLE_KERNELS=1``).
 
         Never raises for divergent chains: they are flagged in ``result.divergent``.
+        An unknown keyword raises :class:`~ebm_core.InvalidArgumentError` (a ``TypeError``)
+        naming the closest accepted one.
         """
         return run_chains(
             self,
@@ -172,6 +198,7 @@ class Sampler(abc.ABC):
             accelerate=accelerate,
         )
 
+    @_keyword_hints
     def sample(
         self,
         x: torch.Tensor | None = None,

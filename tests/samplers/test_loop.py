@@ -177,3 +177,12 @@ def test_float64_chains_stay_float64() -> None:
     s = ebm_core.sampler("hmc", gaussian_2d(), step_size=0.2)
     r = s.run(torch.zeros(4, 2, dtype=torch.float64), n_steps=5, burn_in=2)
     assert r.samples.dtype == torch.float64 and r.energy.dtype == torch.float64
+
+
+@pytest.mark.parametrize("method", ["sample", "run"])
+def test_a_misspelt_keyword_names_the_closest_accepted_one(method) -> None:
+    s = ebm_core.sampler("mala", gaussian_2d())
+    with pytest.raises(TypeError, match=r"'n_step' \(did you mean 'n_steps'\?\).*burn_in"):
+        getattr(s, method)(torch.zeros(4, 2), n_step=10)
+    with pytest.raises(ebm_core.InvalidArgumentError, match=r"MALA\.%s\(\)" % method):
+        getattr(s, method)(torch.zeros(4, 2), burnin=10)
