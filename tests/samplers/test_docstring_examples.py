@@ -13,6 +13,7 @@ MODULES = [
     "ebm_core.contracts.sampler",
     "ebm_core.diagnostics",
     "ebm_core.sampling.adaptation",
+    "ebm_core.sampling.convergence",
     "ebm_core.sampling.dual_averaging",
     "ebm_core.sampling.progress",
     "ebm_core.sampling.result",
@@ -24,9 +25,14 @@ MODULES = [
     "ebm_core.testing.thresholds",
     "ebm_plugins.samplers",
     "ebm_plugins.samplers.hmc",
+    "ebm_plugins.samplers.kinetic_langevin",
     "ebm_plugins.samplers.langevin",
     "ebm_plugins.samplers.leapfrog",
     "ebm_plugins.samplers.mala",
+    "ebm_plugins.samplers.nuts",
+    "ebm_plugins.samplers.parallel_tempering",
+    "ebm_plugins.samplers.tempered_energy",
+    "ebm_plugins.samplers.tempering_ladder",
 ]
 
 

@@ -1,7 +1,9 @@
 """Built-in samplers plugin (entry point ``ebm_core_samplers`` in group ``ebm``).
 
-``langevin`` (unadjusted Langevin), ``mala`` (Metropolis-adjusted Langevin) and ``hmc``
-(Hamiltonian Monte Carlo); ebm-core finds this module through its entry point, exactly like
+``langevin`` (unadjusted Langevin), ``mala`` (Metropolis-adjusted Langevin), ``hmc``
+(Hamiltonian Monte Carlo), ``nuts`` (the No-U-Turn sampler), ``kinetic_langevin``
+(underdamped Langevin, BAOAB) and ``parallel_tempering`` (replica exchange around any of
+them); ebm-core finds this module through its entry point, exactly like
 a third-party plugin, and the classes are imported only when the registry calls the hook.
 
 Example::
