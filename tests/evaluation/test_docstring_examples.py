@@ -19,6 +19,8 @@ MODULES = [
     "ebm_plugins.estimators.ais",
     "ebm_plugins.estimators.base",
     "ebm_plugins.estimators.path",
+    "ebm_plugins.estimators.reverse_ais",
+    "ebm_core.evaluation.sandwich",
 ]
 
 EXAMPLES = [example for name in MODULES for example in _examples(name)]

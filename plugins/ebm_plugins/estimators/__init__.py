@@ -19,5 +19,7 @@ import ebm_core
 @ebm_core.hookimpl
 def ebm_register_estimators(register):
     from .ais import AIS
+    from .reverse_ais import ReverseAIS
 
     register("ais", AIS)
+    register("reverse_ais", ReverseAIS)
