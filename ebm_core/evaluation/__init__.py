@@ -6,21 +6,33 @@
   weights with a delta-method standard error (what every log-Z estimator returns);
 * :mod:`~ebm_core.evaluation.estimator` — :class:`LogZEstimator`, the contract of the
   ``estimator`` plugins (``ebm_core.estimator("ais", energy, ...)``);
-* :mod:`~ebm_core.evaluation.sandwich` — forward and reverse AIS bracketing ``log Z``.
+* :mod:`~ebm_core.evaluation.sandwich` — forward and reverse AIS bracketing ``log Z``;
+* :mod:`~ebm_core.evaluation.likelihood` — held-out NLL (nats, bits/dim) with error bars;
+* :mod:`~ebm_core.evaluation.stein` — kernel Stein discrepancy (IMQ kernel) with a bootstrap test;
+* :mod:`~ebm_core.evaluation.ood` — OOD detection: AUROC, AUPR, FPR at 95 % TPR.
 """
 
 from . import metrics
 from .estimator import LogZEstimator
+from .likelihood import HeldOutNLL, heldout_nll
 from .log_z import EstimateError, EstimateWarning, LogZEstimate
+from .ood import OODMetrics, ood_metrics
 from .sandwich import Sandwich, bidirectional, sandwich
+from .stein import SteinDiscrepancy, kernel_stein_discrepancy
 
 __all__ = [
     "EstimateError",
     "EstimateWarning",
+    "HeldOutNLL",
     "LogZEstimate",
     "LogZEstimator",
+    "OODMetrics",
     "Sandwich",
+    "SteinDiscrepancy",
     "bidirectional",
+    "heldout_nll",
+    "kernel_stein_discrepancy",
     "metrics",
+    "ood_metrics",
     "sandwich",
 ]

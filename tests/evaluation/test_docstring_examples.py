@@ -21,6 +21,9 @@ MODULES = [
     "ebm_plugins.estimators.path",
     "ebm_plugins.estimators.reverse_ais",
     "ebm_core.evaluation.sandwich",
+    "ebm_core.evaluation.likelihood",
+    "ebm_core.evaluation.ood",
+    "ebm_core.evaluation.stein",
 ]
 
 EXAMPLES = [example for name in MODULES for example in _examples(name)]
