@@ -16,7 +16,15 @@ from ebm_core.kernels import LangevinUpdateKernel
 from . import _native
 from .errors import CudaNotAvailableError, KernelInputError
 from .runtime import require_cuda
-from .tensors import check_like, check_state, integer, native_dtype, real
+from .tensors import (
+    check_like,
+    check_state,
+    integer_in_range,
+    native_dtype,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+)
 
 MASK64 = (1 << 64) - 1
 
@@ -56,13 +64,13 @@ class FusedLangevinUpdate(LangevinUpdateKernel):
         args.chains = x.shape[0]
         args.elements = x.numel() // x.shape[0] if x.shape[0] else 0
         args.x, args.grad = x.data_ptr(), grad.data_ptr()
-        args.step_size = real(step_size, "step_size", positive=True)
-        args.noise_scale = real(noise_scale, "noise_scale", non_negative=True)
+        args.step_size = positive_float(step_size, "step_size")
+        args.noise_scale = non_negative_float(noise_scale, "noise_scale")
         args.has_clamp = clamp is not None
         if clamp is not None:
-            args.clamp = real(clamp, "clamp", positive=True)
-        args.seed = integer(seed, "seed") & MASK64
-        args.step = integer(step, "step", minimum=0) & MASK64
+            args.clamp = positive_float(clamp, "clamp")
+        args.seed = integer_in_range(seed, "seed") & MASK64
+        args.step = non_negative_int(step, "step") & MASK64
         if self.device == "cpu":
             args.n_threads = torch.get_num_threads()
             _native.langevin_update_cpu(args)
