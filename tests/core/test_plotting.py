@@ -63,7 +63,7 @@ def _records(n: int) -> list[dict[str, float]]:
     ]
 
 
-@pytest.mark.parametrize("n", [8, 120], ids=["few records", "many records (running mean)"])
+@pytest.mark.parametrize("n", [8, 300], ids=["few records", "many records (running mean)"])
 def test_curves_drop_constant_metrics_and_label_every_panel(tmp_path: Path, figures, n: int) -> None:
     plotting.plot_curves(_records(n), tmp_path / "c.png")
     (fig,) = figures
@@ -74,6 +74,16 @@ def test_curves_drop_constant_metrics_and_label_every_panel(tmp_path: Path, figu
         assert ax.get_xlabel() == "training step" and ax.get_ylabel()
     footnote = " ".join(text.get_text() for text in fig.texts)
     assert "acceptance_rate = 1" in footnote and "n_divergent = 0" in footnote
+    legends = [ax.get_legend() for ax in panels]
+    assert all(legend is not None for legend in legends) == (n == 300)  # running mean on long series
+
+
+def test_a_metric_evaluated_once_is_a_footnote_not_a_panel(tmp_path: Path, figures) -> None:
+    records = [{"step": s, "loss": 1.0 / s} for s in range(1, 10)] + [{"step": 9, "nll": 2.5}]
+    plotting.plot_curves(records, tmp_path / "c.png")
+    (fig,) = figures
+    assert [ax.get_title() for ax in _labelled_axes(fig)] == ["training loss"]
+    assert "nll = 2.5" in " ".join(text.get_text() for text in fig.texts)
 
 
 def test_curves_label_energies_and_nll_in_nats(tmp_path: Path, figures) -> None:
