@@ -44,7 +44,9 @@ class KineticLangevin(Sampler):
     and any friction, while the momentum variance is ``1 − h²/(4σ²)`` instead of 1; on other
     targets the position bias is O(h²) and much smaller than ULA's O(h). The momenta
     persist between steps, so with small γ the chains move ballistically (fewer random-walk
-    reversals than ULA/MALA); γ ≈ the target's largest frequency damps best.
+    reversals than ULA/MALA). Along a Gaussian direction of scale σ the dynamics are
+    critically damped at γ = 2/σ: much larger γ slows them to a random walk, much smaller γ
+    lets them oscillate; choose γ for the widest direction, which mixes slowest.
 
     With ``metropolis=True`` each step is made exact for any target: the O step, then one
     velocity-Verlet step (B A A B) accepted with probability ``min(1, exp(H₀ − H₁))`` and, on
