@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from ..checks import integer_in_range
 from .distributed import ProcessGroup
 
 
@@ -24,8 +25,7 @@ class BatchSource:
     """
 
     def __init__(self, data: Any, batch_size: int, *, seed: int, group: ProcessGroup) -> None:
-        if batch_size < 2:
-            raise ValueError(f"batch_size must be at least 2, got {batch_size}")
+        integer_in_range(batch_size, "batch_size", 2)
         if batch_size % group.world_size:
             raise ValueError(
                 f"batch_size {batch_size} must be divisible by the number of ranks ({group.world_size})"

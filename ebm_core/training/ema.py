@@ -11,6 +11,8 @@ import copy
 import torch
 from torch import nn
 
+from ..checks import probability
+
 
 class ParameterEMA:
     """Keeps ``averaged``, a copy of ``module`` whose parameters track the EMA.
@@ -25,9 +27,7 @@ class ParameterEMA:
     """
 
     def __init__(self, module: nn.Module, decay: float) -> None:
-        if not 0.0 < decay < 1.0:
-            raise ValueError(f"ema decay must be in (0, 1), got {decay}; typical values are 0.99–0.999")
-        self.decay = float(decay)
+        self.decay = probability(decay, "decay", "typical values are 0.99–0.999")
         self.averaged = copy.deepcopy(module).requires_grad_(False)
 
     @torch.no_grad()

@@ -29,6 +29,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from ..checks import positive_float, positive_int
 from ..contracts import Loss, Sampler
 from ..sampling.progress import Progress
 from . import evaluation
@@ -119,12 +120,10 @@ class Trainer:
         if not isinstance(loss, Loss):
             raise TypeError(f"loss must be an ebm_core.Loss, got {type(loss).__name__}; build one with ebm_core.loss(name, energy)")
         for name, value in (("log_every", log_every), ("eval_every", eval_every), ("checkpoint_every", checkpoint_every)):
-            if value < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {value}")
-        if grad_clip is not None and not grad_clip > 0:
-            raise ValueError(f"grad_clip must be positive, got {grad_clip}")
-        if lr <= 0:
-            raise ValueError(f"lr must be positive, got {lr}")
+            positive_int(value, name)
+        if grad_clip is not None:
+            positive_float(grad_clip, "grad_clip", "the largest gradient norm; None turns clipping off")
+        positive_float(lr, "lr", "the learning rate, e.g. 1e-3")
         self.loss = loss
         self.device = _device_of(loss)
         self.group: ProcessGroup = current_group(self.device)

@@ -86,9 +86,9 @@ def test_resume_needs_more_steps_and_same_world(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_are_named() -> None:
-    with pytest.raises(ValueError, match="batch_size must be at least 2"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 2, got batch_size=1"):
         make_trainer(None, batch_size=1)
-    with pytest.raises(ValueError, match="lr must be positive"):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0, got lr=0.0"):
         make_trainer(None, lr=0.0)
     with pytest.raises(TypeError, match="loss must be an ebm_core.Loss"):
         Trainer(object(), data=torch.randn(10, 2))  # type: ignore[arg-type]
