@@ -90,6 +90,10 @@ def test_bad_arguments_are_named() -> None:
         make_trainer(None, batch_size=1)
     with pytest.raises(ValueError, match="lr must be a finite number > 0, got lr=0.0"):
         make_trainer(None, lr=0.0)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0, got lr=nan"):
+        make_trainer(None, lr=float("nan"))  # NaN fails every comparison: once accepted
+    with pytest.raises(ValueError, match="grad_clip must be a finite number > 0"):
+        make_trainer(None, grad_clip=float("nan"))
     with pytest.raises(TypeError, match="loss must be an ebm_core.Loss"):
         Trainer(object(), data=torch.randn(10, 2))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="data must be a tensor or a data set"):
