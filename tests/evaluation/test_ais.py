@@ -149,7 +149,7 @@ def test_bad_input_errors_name_the_argument():
     no_shape = ebm_core.energy("neural", module=lambda x: (x**2).sum(-1))
     with pytest.raises(ValueError, match="no event_shape.*samples=.*base="):
         ebm_core.estimator("ais", no_shape)
-    with pytest.raises(ValueError, match="n_temperatures must be >= 2"):
+    with pytest.raises(ValueError, match="n_temperatures must be an integer >= 2"):
         ebm_core.estimator("ais", gaussian, n_temperatures=1)
     with pytest.raises(ValueError, match="base has event shape \\(3,\\)"):
         ebm_core.estimator("ais", gaussian, base=ebm_core.energy("gaussian", dim=3))

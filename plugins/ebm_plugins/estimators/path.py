@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from ebm_core import Energy
+from ebm_core.checks import integer_in_range
 
 #: The named schedules :func:`temperature_schedule` knows.
 SCHEDULES = ("sigmoid", "geometric", "linear")
@@ -44,14 +45,10 @@ def temperature_schedule(n_temperatures: int, schedule: Any = "sigmoid") -> torc
     * or an explicit increasing sequence starting at 0 and ending at 1.
     """
     if isinstance(schedule, str):
-        if isinstance(n_temperatures, bool) or not isinstance(n_temperatures, int):
-            raise TypeError(f"n_temperatures must be an integer >= 2, got {n_temperatures!r}")
-        if n_temperatures < 2:
-            raise ValueError(
-                f"n_temperatures must be >= 2 (the base and the target), got {n_temperatures}; "
-                "AIS needs hundreds to thousands for an accurate log Z"
-            )
-        k = n_temperatures
+        k = integer_in_range(
+            n_temperatures, "n_temperatures", 2,
+            hint="the base and the target at least; AIS needs hundreds to thousands for an accurate log Z",
+        )
         t = torch.linspace(0.0, 1.0, k, dtype=torch.float64)
         if schedule == "linear":
             return t
