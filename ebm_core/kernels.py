@@ -155,8 +155,9 @@ class ChainResult:
     ``n_accepted`` (chains,) int64 counts accepted proposals after burn-in (for ``langevin``
     every step counts as accepted); ``n_grad_evals`` is the number of gradient evaluations
     per chain, the one at ``x0`` included (every chain does the same number).
-    ``divergent`` (chains,) bool flags chains whose state or energy became non-finite
-    (MALA/HMC reject non-finite proposals, so only ``langevin`` chains can diverge).
+    ``divergent`` (chains,) bool flags divergent chains as :mod:`ebm_core.sampling.divergence`
+    defines them: x, ∇E(x) or the carried E(x) non-finite after the start or after any step
+    (burn-in included; sticky, even if a clamp later brings x back), or E non-finite at the end.
     ``trajectory`` is chain-major, shape (chains, n_kept, d), like ``SampleResult.trajectory``.
     """
 

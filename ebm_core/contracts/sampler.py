@@ -11,7 +11,6 @@ from __future__ import annotations
 import abc
 import functools
 import inspect
-import warnings
 from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 import torch
@@ -19,7 +18,7 @@ import torch
 from ..arguments import check_arguments
 from ..kernels import ParamValue
 from ..sampling.adaptation import Adaptation
-from ..sampling.divergence import DivergenceError, DivergenceWarning, advice
+from ..sampling.convergence import strict_from_environment
 from ..sampling.loop import run_chains
 from ..sampling.result import SampleResult
 from ..sampling.state import ChainState
@@ -181,7 +180,8 @@ class Sampler(abc.ABC):
                 ``(chains, (n_steps − burn_in) // thin, *event_shape)``.
             accelerate: allow fused kernels (also disabled by ``EBM_DISABLE_KERNELS=1``).
 
-        Never raises for divergent chains: they are flagged in ``result.divergent``.
+        Never raises or warns for divergent or unconverged chains: they are flagged in
+        ``result.divergent`` and ``result.convergence``; ``result.check()`` warns about them.
         An unknown keyword raises :class:`~ebm_core.InvalidArgumentError` (a ``TypeError``)
         naming the closest accepted one.
         """
@@ -211,12 +211,18 @@ class Sampler(abc.ABC):
         progress: bool = False,
         return_trajectory: bool = False,
         accelerate: bool = True,
+        strict: bool = False,
     ) -> torch.Tensor:
         """The final states, shaped like ``x`` — or the trajectory when ``return_trajectory``.
 
-        Same arguments as :meth:`run`. Raises :class:`~ebm_core.sampling.DivergenceError`
-        when every chain diverged and warns (:class:`~ebm_core.sampling.DivergenceWarning`)
-        when some did: their rows are non-finite.
+        Same arguments as :meth:`run`, then checks the result
+        (:meth:`~ebm_core.sampling.SampleResult.check`): raises
+        :class:`~ebm_core.sampling.DivergenceError` when every chain diverged, warns
+        (:class:`~ebm_core.sampling.DivergenceWarning`) when some did — their rows are not
+        samples — and warns (:class:`~ebm_core.sampling.ConvergenceWarning`) when chains
+        are stuck or R-hat is far from 1 (:mod:`ebm_core.sampling.convergence`). With
+        ``strict=True``, or ``EBM_STRICT_CONVERGENCE=1`` in the environment, each warning is
+        an error instead (:class:`~ebm_core.sampling.ConvergenceError`).
         """
         result = self.run(
             x,
@@ -229,18 +235,5 @@ class Sampler(abc.ABC):
             return_trajectory=return_trajectory,
             accelerate=accelerate,
         )
-        n_bad = result.n_divergent
-        if n_bad:
-            what = (
-                f"{n_bad} of {result.n_chains} chains of {type(self).__name__} became "
-                f"non-finite (NaN/inf state or energy)"
-            )
-            hint = advice(type(self).__name__, result.step_size)
-            if n_bad == result.n_chains:
-                raise DivergenceError(f"{what}: there is no sample to return; {hint}")
-            warnings.warn(
-                f"{what}; their rows of the output are not samples (see run().divergent); {hint}",
-                DivergenceWarning,
-                stacklevel=2,
-            )
+        result.check(strict=strict or strict_from_environment(), stacklevel=4)
         return result.trajectory if return_trajectory else result.samples

@@ -1,6 +1,31 @@
-"""Detecting chains whose state or energy became non-finite, and the error/warning raised."""
+"""Divergent chains: the definition, its detection, and the error/warning raised.
+
+Definition (the same on the torch path and in every fused kernel, see
+:mod:`ebm_core.kernels`): a chain is **divergent** when, after its start or after any step of
+the run — burn-in included — its state ``x``, its gradient ``∇E(x)`` or, for samplers that
+carry it (MALA, HMC), its energy ``E(x)`` has a ±inf or NaN element, or when its energy at the
+final state is non-finite. The flag is sticky: a chain that was brought back to finite values
+(Langevin's ``clamp`` maps an overflowed ``−inf`` update to ``−clamp``) stays divergent, since
+its later states descend from a blown-up step and are not samples of the target.
+
+Metropolis-adjusted samplers reject proposals with a non-finite energy, so their chains
+diverge only when a state they hold is non-finite — e.g. a start whose gradient overflows,
+which then no proposal from it can leave.
+
+Example::
+
+    import torch, ebm_core
+    e = ebm_core.energy("double_well", dim=2)
+    x0 = torch.zeros(4, 2)
+    x0[0] = 1e13  # ∇E overflows float32 here; the clamp brings the chain back into [−3, 3]
+    r = ebm_core.sampler("langevin", e, step_size=0.01, clamp=3.0).run(x0, n_steps=20)
+    assert r.divergent.tolist() == [True, False, False, False]
+    assert torch.isfinite(r.samples).all()
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 
@@ -12,12 +37,30 @@ class DivergenceError(EbmError, RuntimeError):
 
 
 class DivergenceWarning(RuntimeWarning):
-    """Some chains of a run became non-finite; their rows of the samples are NaN/inf."""
+    """Some chains of a run diverged; their rows of the samples are not samples of the target."""
 
 
 def nonfinite_chains(x: torch.Tensor, energy: torch.Tensor) -> torch.Tensor:
     """``(chains,)`` bool: rows of ``x`` with a non-finite element, or a non-finite energy."""
-    return ~(torch.isfinite(x).reshape(x.shape[0], -1).all(dim=1) & torch.isfinite(energy))
+    return _nonfinite_rows(x) | ~torch.isfinite(energy)
+
+
+def nonfinite_state(state: Any) -> torch.Tensor:
+    """``(chains,)`` bool: chains whose ``state.x``, ``state.grad`` or (when the sampler carries
+    it) ``state.energy`` has a non-finite element — the per-step test of the definition above.
+
+    A tensor op (no host synchronisation), so the loop can OR it into a sticky flag each step.
+    """
+    bad = _nonfinite_rows(state.x)
+    if state.grad is not None:
+        bad |= _nonfinite_rows(state.grad)
+    if state.energy is not None:
+        bad |= ~torch.isfinite(state.energy)
+    return bad
+
+
+def _nonfinite_rows(t: torch.Tensor) -> torch.Tensor:
+    return ~torch.isfinite(t).reshape(t.shape[0], -1).all(dim=1)
 
 
 def advice(sampler_name: str, step_size: float | None) -> str:

@@ -5,7 +5,9 @@ Schedule: step ``s = 1 … n_steps``; steps ``1 … burn_in`` are discarded (and
 sampler when it has an adaptation); the trajectory keeps the states after steps
 ``burn_in + thin, burn_in + 2·thin, …`` — ``(n_steps − burn_in) // thin`` of them, in a
 tensor allocated once — and ``samples`` is the state after the last step. Acceptance rates
-count the steps after burn-in.
+count the steps after burn-in. The energy of every chain after each kept step is recorded
+too (``energy_trace``, for the convergence report's energy R-hat) when the sampler carries
+it; otherwise it is evaluated on the trajectory after the run, when one was recorded.
 
 The step loop never reads a tensor value on the host (no ``.item()``, no boolean indexing):
 acceptance counts, adaptation and recording are tensor ops, so CUDA chains run without
@@ -20,7 +22,7 @@ from typing import Any
 import torch
 
 from . import fast_path
-from .divergence import nonfinite_chains
+from .divergence import nonfinite_chains, nonfinite_state
 from .progress import Progress
 from .result import SampleResult
 from .state import ChainState
@@ -61,6 +63,7 @@ def run_chains(
                     return _kernel_result(sampler, x, out, choice.name, 0, bar, **schedule)
 
             state = sampler.init(x)
+            divergent = nonfinite_state(state)  # sticky; see divergence.py for the definition
             backend = "torch"
             if accelerate and not fast_path.kernels_disabled():
                 update_kernel = sampler.attach_step_kernel(state, generator)
@@ -72,11 +75,17 @@ def run_chains(
                 adaptation.start(state)
             for t in range(burn_in):
                 state = sampler.step(state, generator)
+                divergent |= nonfinite_state(state)
                 if adaptation is not None:
                     adaptation.update(state, t)
                 bar.advance()
+            warmup: dict[str, list[str]] = {}
             if adaptation is not None:
                 adaptation.finish(state)
+                warmup = dict(
+                    warmup_notes=list(getattr(adaptation, "notes", [])),
+                    warmup_problems=list(getattr(adaptation, "problems", [])),
+                )
 
             if candidates and adaptation is not None:
                 remaining = dict(n_steps=n_steps - burn_in, burn_in=0, thin=thin)
@@ -89,12 +98,15 @@ def run_chains(
                     out = fast_path.run_chain_kernel(choice, generator)
                     bar.advance(n_steps - burn_in)
                     return _kernel_result(
-                        sampler, x, out, choice.name, state.n_grad_evals, bar, **schedule
+                        sampler, x, out, choice.name, state.n_grad_evals, bar, **schedule,
+                        divergent=divergent,
+                        **warmup,
                     )
 
             return _sample_on_torch(
                 sampler, state, generator, bar, backend=backend, fallback=fallback,
-                return_trajectory=return_trajectory, **schedule,
+                return_trajectory=return_trajectory, **schedule, **warmup,
+                divergent=divergent,
             )
 
 
@@ -110,34 +122,51 @@ def _sample_on_torch(
     return_trajectory: bool,
     backend: str,
     fallback: str | None,
+    divergent: torch.Tensor,
+    warmup_notes: list[str] | None = None,
+    warmup_problems: list[str] | None = None,
 ) -> SampleResult:
-    """The post-burn-in steps on the torch path."""
+    """The post-burn-in steps on the torch path; ``divergent`` is the sticky flag so far."""
     x = state.x
     n_sampling = n_steps - burn_in
+    n_kept = n_sampling // thin
     trajectory = None
     if return_trajectory:
-        trajectory = x.new_empty((x.shape[0], n_sampling // thin, *x.shape[1:]))
+        trajectory = x.new_empty((x.shape[0], n_kept, *x.shape[1:]))
+    energy_trace = None
+    if state.energy is not None:
+        energy_trace = state.energy.new_empty((x.shape[0], n_kept))
     n_accepted = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
     for j in range(1, n_sampling + 1):
         state = sampler.step(state, generator)
+        divergent |= nonfinite_state(state)
         n_accepted += state.accepted
-        if trajectory is not None and j % thin == 0:
-            trajectory[:, j // thin - 1].copy_(state.x)
+        if j % thin == 0:
+            if trajectory is not None:
+                trajectory[:, j // thin - 1].copy_(state.x)
+            if energy_trace is not None:
+                energy_trace[:, j // thin - 1].copy_(state.energy)
         bar.advance()
     final_energy = state.energy if state.energy is not None else sampler.energy(state.x)
+    if energy_trace is None and trajectory is not None:
+        energy_trace = _trajectory_energy(sampler.energy, trajectory)
     result = SampleResult(
         samples=state.x,
         energy=final_energy,
         trajectory=trajectory,
         acceptance_rate=n_accepted.to(x.dtype) / n_sampling,
         step_size=_step_size(sampler),
-        divergent=nonfinite_chains(state.x, final_energy),
+        divergent=divergent | nonfinite_chains(state.x, final_energy),
         n_grad_evals=state.n_grad_evals,
         n_steps=n_steps,
         burn_in=burn_in,
         thin=thin,
         backend=backend,
         fallback_reason=fallback,
+        energy_trace=energy_trace,
+        sampler=type(sampler).__name__,
+        warmup_notes=warmup_notes or [],
+        warmup_problems=warmup_problems or [],
     )
     _finish_bar(bar, result)
     return result
@@ -154,8 +183,12 @@ def _kernel_result(
     n_steps: int,
     burn_in: int,
     thin: int,
+    divergent: torch.Tensor | None = None,
+    warmup_notes: list[str] | None = None,
+    warmup_problems: list[str] | None = None,
 ) -> SampleResult:
-    """Reshape a kernel's ``(chains, d)`` output back to the chains' event shape."""
+    """Reshape a kernel's ``(chains, d)`` output back to the chains' event shape; ``divergent``
+    is the torch burn-in's sticky flag, when the burn-in ran on the torch path."""
     chains, event = x.shape[0], x.shape[1:]
     trajectory = None
     if out.trajectory is not None:
@@ -166,16 +199,33 @@ def _kernel_result(
         trajectory=trajectory,
         acceptance_rate=out.n_accepted.to(x.dtype) / (n_steps - burn_in),
         step_size=_step_size(sampler),
-        divergent=out.divergent.to(torch.bool),
+        divergent=out.divergent.to(torch.bool) if divergent is None else out.divergent.to(torch.bool) | divergent,
         n_grad_evals=torch_grad_evals + int(out.n_grad_evals),
         n_steps=n_steps,
         burn_in=burn_in,
         thin=thin,
         backend=name,
         fallback_reason=None,
+        energy_trace=None if trajectory is None else _trajectory_energy(sampler.energy, trajectory),
+        sampler=type(sampler).__name__,
+        warmup_notes=warmup_notes or [],
+        warmup_problems=warmup_problems or [],
     )
     _finish_bar(bar, result)
     return result
+
+
+#: Rows per energy evaluation when energies are computed on a recorded trajectory.
+_ENERGY_CHUNK = 65_536
+
+
+def _trajectory_energy(energy: Any, trajectory: torch.Tensor) -> torch.Tensor:
+    """``(chains, n_kept)`` energies of a ``(chains, n_kept, *event)`` trajectory, evaluated in
+    chunks of at most ``_ENERGY_CHUNK`` states (after the run, for the energy R-hat)."""
+    chains, n_kept = trajectory.shape[:2]
+    states = trajectory.reshape(chains * n_kept, *trajectory.shape[2:])
+    values = [energy(chunk) for chunk in states.split(_ENERGY_CHUNK)]
+    return torch.cat(values).reshape(chains, n_kept)
 
 
 def _step_size(sampler: Any) -> float | None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import warnings
 
 import torch
 
 from .. import diagnostics
+from .convergence import ConvergenceError, ConvergenceReport, ConvergenceWarning, assess
+from .divergence import DivergenceError, DivergenceWarning, advice
 
 
 @dataclasses.dataclass
@@ -20,7 +24,8 @@ class SampleResult:
             ``burn_in + thin, burn_in + 2·thin, …`` — or ``None`` unless requested.
         acceptance_rate: ``(chains,)`` fraction of accepted proposals after burn-in (1 for ULA).
         step_size: the step size the kept samples were drawn with (after any adaptation).
-        divergent: ``(chains,)`` bool, chains whose state or energy became non-finite.
+        divergent: ``(chains,)`` bool, divergent chains: x, ∇E(x) or E(x) non-finite at some
+            step (sticky; :mod:`ebm_core.sampling.divergence`).
         n_grad_evals: gradient evaluations per chain (the one at the start included; when an
             adaptive burn-in ran on torch and the rest on a kernel, both parts are counted).
         n_steps, burn_in, thin: the schedule that ran.
@@ -28,6 +33,15 @@ class SampleResult:
             (e.g. ``"ebm-cuda:mala/cuda"``); or ``"torch+<update kernel>"`` when torch ran
             the loop with a fused per-step Langevin update.
         fallback_reason: why no chain kernel ran (``None`` when one did).
+        energy_trace: ``(chains, n_kept)`` — ``E`` at the kept states (recorded by the torch
+            loop for samplers that carry the energy, else evaluated on the trajectory when
+            one was recorded), or ``None``. Feeds the energy R-hat.
+        sampler: the sampler's class name (used in messages).
+        warmup_notes, warmup_problems: what the burn-in adaptation reported
+            (:class:`~ebm_core.sampling.Adaptation`), empty without one.
+
+    ``convergence`` (a :class:`~ebm_core.sampling.ConvergenceReport`, computed on first access)
+    holds the per-chain checks; :meth:`check` warns about what they found.
 
     Example::
 
@@ -36,6 +50,7 @@ class SampleResult:
         r = s.run(torch.zeros(64, 2), n_steps=200, burn_in=100, return_trajectory=True)
         assert r.trajectory.shape == (64, 100, 2) and r.n_divergent == 0
         ess, rhat = r.ess(), r.rhat()   # per coordinate, shape (2,)
+        assert r.convergence.ok, r.convergence.summary()
     """
 
     samples: torch.Tensor
@@ -50,6 +65,10 @@ class SampleResult:
     thin: int
     backend: str
     fallback_reason: str | None = None
+    energy_trace: torch.Tensor | None = None
+    sampler: str = "Sampler"
+    warmup_notes: list[str] = dataclasses.field(default_factory=list)
+    warmup_problems: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def n_chains(self) -> int:
@@ -64,6 +83,56 @@ class SampleResult:
     def mean_acceptance_rate(self) -> float:
         """Acceptance rate averaged over chains."""
         return float(self.acceptance_rate.float().mean())
+
+    @functools.cached_property
+    def convergence(self) -> ConvergenceReport:
+        """Stuck chains, far chains, energy and coordinate R-hat, ESS, warm-up notes and
+        problems (:mod:`ebm_core.sampling.convergence`); computed once, on first access."""
+        return assess(
+            acceptance_rate=self.acceptance_rate,
+            n_sampling_steps=self.n_steps - self.burn_in,
+            divergent=self.divergent,
+            final_energy=self.energy,
+            energy_trace=self.energy_trace,
+            trajectory=self.trajectory,
+            warmup_notes=self.warmup_notes,
+            warmup_problems=self.warmup_problems,
+        )
+
+    def check(self, strict: bool = False, *, stacklevel: int = 2) -> None:
+        """Warn about probably-wrong samples; raise instead when ``strict``.
+
+        * Every chain divergent: :class:`~ebm_core.sampling.DivergenceError` (always).
+        * Some divergent: :class:`~ebm_core.sampling.DivergenceWarning`
+          (``DivergenceError`` when ``strict``).
+        * ``convergence.problems`` (stuck chains, R-hat above 1.05, …):
+          :class:`~ebm_core.sampling.ConvergenceWarning` listing them
+          (:class:`~ebm_core.sampling.ConvergenceError` when ``strict``).
+        """
+        n_bad = self.n_divergent
+        if n_bad:
+            what = (
+                f"{n_bad} of {self.n_chains} chains of {self.sampler} became non-finite "
+                f"(NaN/inf state or energy)"
+            )
+            hint = advice(self.sampler, self.step_size)
+            if n_bad == self.n_chains:
+                raise DivergenceError(f"{what}: there is no sample to return; {hint}")
+            message = (
+                f"{what}; their rows of the output are not samples (see run().divergent); {hint}"
+            )
+            if strict:
+                raise DivergenceError(message)
+            warnings.warn(message, DivergenceWarning, stacklevel=stacklevel)
+        problems = self.convergence.problems
+        if problems:
+            message = (
+                f"{self.sampler}'s chains look unconverged ({len(problems)} problem(s)):\n- "
+                + "\n- ".join(problems)
+            )
+            if strict:
+                raise ConvergenceError(message)
+            warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
 
     def ess(self) -> torch.Tensor:
         """Effective sample size of each coordinate over the trajectory (all chains pooled).

@@ -18,8 +18,9 @@ available alone:
   ``burn_in`` discards the leading steps, the trajectory's last state is ``samples``,
   acceptance counts only the kept steps, and impossible schedules are refused;
 * :func:`check_divergence_reporting` — on :class:`~ebm_core.testing.targets.SteepQuartic`
-  (where explicit gradient steps explode) ``run`` does not raise, ``divergent`` flags exactly
-  the non-finite chains, and ``sample`` warns or raises.
+  (where explicit gradient steps explode) ``run`` does not raise, ``divergent`` flags every
+  chain that ends non-finite (and, being sticky, may flag chains that were non-finite earlier;
+  see :mod:`ebm_core.sampling.divergence`), and ``sample`` warns or raises.
 
 These checks are deterministic (no false failures): they compare runs with fixed seeds.
 
@@ -351,11 +352,11 @@ def check_divergence_reporting(build: Build, findings: Findings, device: Any = "
     if not _expect_tensor(findings, "divergence", f"{what}: result.divergent", r.divergent, (8,), torch.bool, device):
         return
     bad = ~(torch.isfinite(r.samples).reshape(8, -1).all(1) & torch.isfinite(r.energy))
-    if not torch.equal(r.divergent.cpu(), bad.cpu()):
+    if bool((bad.cpu() & ~r.divergent.cpu()).any()):
         findings.add("divergence", f"{what}: result.divergent flags chains {_rows(r.divergent)} but the chains "
-                     f"with a NaN/inf state or energy are {_rows(bad)}; divergent[i] must be true exactly when "
-                     "chain i is non-finite")
-    n_bad = int(bad.sum())
+                     f"with a NaN/inf state or energy are {_rows(bad)}; divergent[i] must be true whenever "
+                     "chain i is non-finite (see ebm_core.sampling.divergence)")
+    n_bad = int(r.divergent.sum())
     if n_bad == 0:
         findings.note("no chain diverged on the steep quartic (a Metropolis test rejects exploding proposals), "
                       "so sample()'s divergence warning was not exercised")

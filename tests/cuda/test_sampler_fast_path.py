@@ -124,3 +124,39 @@ def test_langevin_on_any_energy_uses_the_fused_update() -> None:
         checks = Checklist(false_fail_rate=RATE)
         checks.gaussian(result.samples.double(), mean, cov)
         checks.verify()
+
+
+DIVERGENCE_CASES = {
+    # ∇E(1e13) overflows float32; the clamp brings row 0 back into [−3, 3], but it stays flagged.
+    "langevin-clamped": ("langevin", {"step_size": 0.01, "clamp": 3.0}, 0),
+    # From 1e13 every MALA/HMC proposal is rejected: the chain holds a state with E = ∇E = inf.
+    "mala": ("mala", {"step_size": 0.1, "adapt_step_size": False}, 0),
+    # Adaptive burn-in on torch, then the kernel: the torch burn-in's flags are kept.
+    "hmc-after-torch-burn-in": ("hmc", {"step_size": 0.1, "n_leapfrog": 3, "adapt_mass": False}, 10),
+    # A fused Langevin update (the energy has no chain kernel).
+    "langevin-update": ("langevin", {"step_size": 0.01, "clamp": 3.0}, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIVERGENCE_CASES))
+def test_divergence_means_the_same_on_both_paths(name: str, monkeypatch) -> None:
+    """Same inputs on the kernel and the torch path give the same ``divergent`` flags: a chain
+    whose x, ∇E(x) or carried E(x) was ever non-finite (see ebm_core.sampling.divergence)."""
+    monkeypatch.delenv("EBM_DISABLE_KERNELS", raising=False)
+    sampler_name, kwargs, burn_in = DIVERGENCE_CASES[name]
+    if name == "langevin-update":  # same double well, but through a class without a kernel_key
+        energy = type("PlainDoubleWell", (type(ebm_core.energy("double_well")),), {})(dim=2)
+    else:
+        energy = ebm_core.energy("double_well", dim=2)
+    x0 = torch.linspace(-1.5, 1.5, 16).reshape(8, 2)
+    x0[0] = 1e13
+    results = {}
+    for accelerate in (True, False):
+        sampler = ebm_core.sampler(sampler_name, energy, **kwargs)
+        results[accelerate] = sampler.run(x0.clone(), 30, burn_in=burn_in, accelerate=accelerate,
+                                          generator=torch.Generator().manual_seed(0))
+    assert results[True].backend != "torch" and results[False].backend == "torch"
+    for result in results.values():
+        assert result.divergent.tolist() == [True] + [False] * 7, (result.backend, result.divergent)
+    if sampler_name == "langevin":
+        assert torch.isfinite(results[True].samples).all() and torch.isfinite(results[False].samples).all()

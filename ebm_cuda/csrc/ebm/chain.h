@@ -25,8 +25,19 @@ template <class L>
 struct ChainOutcome {
   typename L::V energy;       // E at the final state
   typename L::Count accepted; // accepted proposals after burn-in
-  typename L::M divergent;    // a non-finite state or energy was met (see each step's notes)
+  typename L::M divergent;    // the chain diverged (see state_non_finite)
 };
+
+/// Per lane: the chain's state x, its gradient g = ∇E(x) or — for samplers that carry it — its
+/// energy E(x) has a ±inf or NaN element. This is ebm's definition of divergence (see
+/// ebm_core.sampling.divergence): checked after the start and after every step, burn-in
+/// included, and sticky; the torch path checks the same three quantities at the same points.
+template <class L, class Step>
+EBM_HD_INLINE typename L::M state_non_finite(Step& step) {
+  typename L::M bad = step.energy_non_finite();
+  for (int j = 0; j < step.d; ++j) bad = bad | L::not_finite(step.x[j]) | L::not_finite(step.g[j]);
+  return bad;
+}
 
 /// Runs `schedule.n_steps` steps of `step` from the state already in step.x.
 ///
@@ -38,11 +49,13 @@ EBM_HD_INLINE ChainOutcome<L> run_chain(Step& step, const Energy& f, const Chain
                                         PhiloxKey key, typename L::U chain, Record&& record) {
   using M = typename L::M;
   step.init(f);
+  M divergent = state_non_finite<L>(step);
   typename L::Count accepted{};
   int64_t kept = 0;
   int64_t until_record = schedule.thin;
   for (int64_t t = 0; t < schedule.n_steps; ++t) {
     const M accept = step.advance(f, key, chain, static_cast<uint64_t>(t));
+    divergent = divergent | state_non_finite<L>(step);
     if (t >= schedule.burn_in) {
       L::count_if(accepted, accept);
       if (--until_record == 0) {
@@ -52,8 +65,7 @@ EBM_HD_INLINE ChainOutcome<L> run_chain(Step& step, const Energy& f, const Chain
     }
   }
   const typename L::V e = step.final_energy(f);
-  M divergent = step.diverged() | L::not_finite(e);
-  for (int j = 0; j < step.d; ++j) divergent = divergent | L::not_finite(step.x[j]);
+  divergent = divergent | L::not_finite(e);
   return ChainOutcome<L>{e, accepted, divergent};
 }
 

@@ -50,13 +50,11 @@ struct LangevinStep {
   View x, g, xi;
   int d;
   LangevinMove<T> move;
-  M went_non_finite;  // sticky: some unclamped update was ±inf or NaN
 
   template <class Arrays>
   EBM_HD_INLINE LangevinStep(const SamplerParams<T>& p, Arrays arrays, int dim)
       : x(arrays(0)), g(arrays(1)), xi(arrays(2)), d(dim),
-        move(LangevinMove<T>::make(p.step_size, p.noise_scale, p.clamp, p.has_clamp)),
-        went_non_finite(L::all_false()) {}
+        move(LangevinMove<T>::make(p.step_size, p.noise_scale, p.clamp, p.has_clamp)) {}
 
   template <class Energy>
   EBM_HD_INLINE void init(const Energy& f) {
@@ -66,11 +64,7 @@ struct LangevinStep {
   template <class Energy>
   EBM_HD_INLINE M advance(const Energy& f, PhiloxKey key, typename L::U chain, uint64_t step) {
     fill_normals<L>(key, chain, step, d, xi);
-    for (int j = 0; j < d; ++j) {
-      const V y = move.template unclamped<L>(x[j], g[j], xi[j]);
-      went_non_finite = went_non_finite | L::not_finite(y);
-      x[j] = move.template clamp<L>(y);
-    }
+    for (int j = 0; j < d; ++j) x[j] = move.template clamp<L>(move.template unclamped<L>(x[j], g[j], xi[j]));
     gradient<L>(f, x, g, d);
     return L::all_true();
   }
@@ -80,7 +74,8 @@ struct LangevinStep {
     return energy<L>(f, x, d);
   }
 
-  EBM_HD_INLINE M diverged() const { return went_non_finite; }
+  /// ULA carries no energy (it is evaluated once, at the end).
+  EBM_HD_INLINE M energy_non_finite() const { return L::all_false(); }
 };
 
 /// Metropolis-adjusted Langevin (MALA). Arrays: x, g, y, g(y). E(x) is carried.
@@ -136,7 +131,7 @@ struct MalaStep {
     return ex;
   }
 
-  EBM_HD_INLINE M diverged() const { return L::all_false(); }
+  EBM_HD_INLINE M energy_non_finite() const { return L::not_finite(ex); }
 };
 
 /// Hamiltonian Monte Carlo with a diagonal mass matrix. Arrays: x, g, x', g(x'), p.
@@ -211,7 +206,7 @@ struct HmcStep {
     return ex;
   }
 
-  EBM_HD_INLINE M diverged() const { return L::all_false(); }
+  EBM_HD_INLINE M energy_non_finite() const { return L::not_finite(ex); }
 };
 
 }  // namespace ebm
