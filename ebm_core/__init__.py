@@ -33,7 +33,7 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .records import ComponentRecord, PluginFailure, PluginSource
-from . import diagnostics
+from . import checks, diagnostics
 from .sampling import DivergenceError, DivergenceWarning, SampleResult
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "SampleResult",
     "DivergenceError",
     "DivergenceWarning",
+    "checks",
     "diagnostics",
     "UnknownComponentError",
     "available",

@@ -27,18 +27,22 @@ def main() -> None:
     energy = ebm_core.energy("gaussian_mixture", means=[[m] for m in MEANS], weights=WEIGHTS)
     start = -10 + torch.randn(400, 1, generator=torch.Generator().manual_seed(0))
     run = dict(n_steps=500, burn_in=250, return_trajectory=True)
-    mala = ebm_core.sampler("mala", energy).run(start, generator=torch.Generator().manual_seed(1), **run)
+    mala = ebm_core.sampler("mala", energy)
+    mala = mala.run(start, generator=torch.Generator().manual_seed(1), **run)
     pt = ebm_core.sampler("parallel_tempering", energy, base="mala", n_replicas=4, beta_min=0.02)
     tempered = pt.run(start, generator=torch.Generator().manual_seed(1), **run)
 
     grid = torch.linspace(-15, 15, 600)
     density = sum(
-        w * torch.exp(-0.5 * (grid - m) ** 2) / math.sqrt(2 * math.pi) for m, w in zip(MEANS, WEIGHTS)
+        w * torch.exp(-0.5 * (grid - m) ** 2) / math.sqrt(2 * math.pi)
+        for m, w in zip(MEANS, WEIGHTS)
     )
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
-    for ax, (title, result) in zip(axes, (("mala alone", mala), ("parallel_tempering (base mala, 4 replicas)", tempered))):
+    panels = (("mala alone", mala), ("parallel_tempering (base mala, 4 replicas)", tempered))
+    for ax, (title, result) in zip(axes, panels):
         x = result.trajectory[..., 0].reshape(-1).numpy()
-        ax.hist(x, bins=120, range=(-15, 15), density=True, color="tab:blue", alpha=0.6, label="samples")
+        ax.hist(x, bins=120, range=(-15, 15), density=True, color="tab:blue", alpha=0.6,
+                label="samples")
         ax.plot(grid.numpy(), density.numpy(), color="black", lw=1.2, label="exact density")
         ax.axvline(-10, color="tab:red", lw=0.8, ls="--", label="every chain starts here")
         ax.set_title(title, fontsize=10)

@@ -1,4 +1,4 @@
-"""nuts: exact on Gaussians (with warm-up, and at fixed step sizes), tree diagnostics, no wasted gradients.
+"""nuts: exact on Gaussians (warm-up and fixed step sizes), diagnostics, no wasted gradients.
 
 Statistical tests (final states of many independent chains from over-dispersed starts, as
 in test_gaussian_targets.py): z-tests of means and covariance entries and KS tests of
@@ -39,7 +39,8 @@ def test_final_states_match_the_exact_gaussian(target) -> None:
     make_energy, mean, cov = TARGETS[target]
     g = seeded(2024)
     sampler = ebm_core.sampler("nuts", make_energy(), step_size=1.0)
-    result = sampler.run(overdispersed(cov, CHAINS, g), n_steps=N_STEPS, burn_in=BURN_IN, generator=g)
+    start = overdispersed(cov, CHAINS, g)
+    result = sampler.run(start, n_steps=N_STEPS, burn_in=BURN_IN, generator=g)
     assert result.n_divergent == 0 and int(sampler.n_divergent.sum()) == 0
     checks = Checklist(false_fail_rate=FALSE_FAIL_RATE)
     checks.gaussian(result.samples, mean, cov)
@@ -95,7 +96,9 @@ class _CountingEnergy(ebm_core.Energy):
 def test_finished_chains_cost_no_gradient_evaluations() -> None:
     """Rows evaluated = one per chain at the start + exactly the leapfrog steps taken."""
     energy = _CountingEnergy(3)
-    sampler = ebm_core.sampler("nuts", energy, step_size=0.2, adapt_step_size=False, adapt_mass=False)
+    sampler = ebm_core.sampler(
+        "nuts", energy, step_size=0.2, adapt_step_size=False, adapt_mass=False
+    )
     g = seeded(5)
     chains, n_steps = 300, 20
     result = sampler.run(torch.randn(chains, 3, generator=g), n_steps=n_steps, generator=g)

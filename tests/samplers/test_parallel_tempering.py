@@ -82,7 +82,8 @@ def test_without_ladder_adaptation_the_swap_rates_stay_unequal() -> None:
 
 def test_equalised_ladder_keeps_a_ladder_whose_rates_are_already_equal() -> None:
     betas = geometric_ladder(6, 0.001)
-    assert torch.allclose(equalised_ladder(betas, torch.full((5,), 0.3, dtype=torch.float64)), betas)
+    equal_rates = torch.full((5,), 0.3, dtype=torch.float64)
+    assert torch.allclose(equalised_ladder(betas, equal_rates), betas)
     # Rejection concentrated in the first gap: the new ladder crowds β there.
     new = equalised_ladder(betas, torch.tensor([0.9, 0.1, 0.1, 0.1, 0.1], dtype=torch.float64))
     assert new[0] == 1 and new[-1] == betas[-1] and bool((new[1:] < new[:-1]).all())
@@ -110,7 +111,8 @@ def test_the_tuned_ladder_and_base_steps_are_checkpointed() -> None:
     pt.run(_start(g)[:50], n_steps=150, burn_in=100, generator=g)
     fresh = ebm_core.sampler("parallel_tempering", _mixture(), n_replicas=3, beta_min=0.05)
     fresh.load_state_dict(pt.state_dict())
-    assert torch.equal(fresh.betas, pt.betas) and not torch.equal(fresh.betas, geometric_ladder(3, 0.05))
+    assert torch.equal(fresh.betas, pt.betas)
+    assert not torch.equal(fresh.betas, geometric_ladder(3, 0.05))
     assert [s.step_size for s in fresh.samplers] == [s.step_size for s in pt.samplers]
     assert [float(t.beta) for t in fresh.tempered] == pt.betas.tolist()
 

@@ -136,7 +136,10 @@ class KineticLangevin(Sampler):
     def _friction(
         self, state: KineticLangevinState, dt: float, generator: torch.Generator | None
     ) -> None:
-        """O: the exact Ornstein–Uhlenbeck flow over ``dt``: ``p ← c p + √(1 − c²) ξ``, ``c = e^{−γ dt}``."""
+        """O: the exact Ornstein–Uhlenbeck flow over ``dt``, ``p ← c p + √(1 − c²) ξ``.
+
+        Here ``c = e^{−γ dt}``.
+        """
         c = math.exp(-self.friction * dt)
         noise = state.noise.normal_(generator=generator)
         state.momentum.mul_(c).add_(noise, alpha=math.sqrt(1.0 - c * c))

@@ -97,14 +97,19 @@ class NUTS(AdaptiveStepSizeSampler):
         target_accept: float = 0.8,
     ) -> None:
         super().__init__(
-            energy, step_size=step_size, adapt_step_size=adapt_step_size, target_accept=target_accept
+            energy,
+            step_size=step_size,
+            adapt_step_size=adapt_step_size,
+            target_accept=target_accept,
         )
         self.max_tree_depth = positive_int(
             max_tree_depth, "max_tree_depth",
             "a tree of depth d has up to 2^d - 1 leapfrog steps (Stan's default is 10)",
         )
         self.max_energy_error = positive_float(
-            max_energy_error, "max_energy_error", "an energy error above it marks a divergence; Stan uses 1000"
+            max_energy_error,
+            "max_energy_error",
+            "an energy error above it marks a divergence; Stan uses 1000",
         )
         self.adapt_mass = bool(adapt_mass)
         self._inv_mass = None if inv_mass is None else positive_tensor(inv_mass, "inv_mass")
@@ -229,7 +234,7 @@ def _restart_records(state: NUTSState) -> None:
     chains = state.x.shape[0]
     counts = torch.zeros(chains, dtype=torch.int64, device=state.x.device)
     state.n_transitions = 0
-    state.tree_depth, state.n_leapfrog, state.n_divergent = counts.clone(), counts.clone(), counts.clone()
+    state.tree_depth, state.n_leapfrog, state.n_divergent = (counts.clone() for _ in range(3))
     state.h_last = torch.zeros_like(state.energy)
     state.h_mean, state.h_m2, state.h_jump = (torch.zeros_like(state.energy) for _ in range(3))
     state.rows_evaluated = state.lockstep_rows = 0

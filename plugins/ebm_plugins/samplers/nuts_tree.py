@@ -200,7 +200,7 @@ class _Subtree:
                 marks["p_left_end"], marks["s_left_end"] = p.clone(), self.rho
 
     def u_turn(self, n: int, p: torch.Tensor, inv_mass: torch.Tensor) -> torch.Tensor:
-        """Chains whose blocks completed by leaf ``n`` turn back (on their own or between halves)."""
+        """Chains whose blocks completed by leaf ``n`` turn back (whole or between halves)."""
         stop = torch.zeros(p.shape[0], dtype=torch.bool, device=p.device)
         for i in range(1, self.depth + 1):
             if (n + 1) % (1 << i):
@@ -218,7 +218,9 @@ class _Subtree:
         return stop
 
 
-def _continues(p_a: torch.Tensor, p_b: torch.Tensor, rho: torch.Tensor, inv_mass: torch.Tensor) -> torch.Tensor:
+def _continues(
+    p_a: torch.Tensor, p_b: torch.Tensor, rho: torch.Tensor, inv_mass: torch.Tensor
+) -> torch.Tensor:
     """The generalised no-U-turn condition ``p_a^♯·ρ > 0 and p_b^♯·ρ > 0`` per chain."""
     rho_sharp = rho * inv_mass
     return (_dot(p_a, rho_sharp) > 0) & (_dot(p_b, rho_sharp) > 0)

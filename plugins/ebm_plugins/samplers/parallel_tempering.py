@@ -65,7 +65,8 @@ class ParallelTempering(Sampler):
 
     During ``burn_in`` every base sampler runs its own adaptation (each temperature tunes
     its step size), and — with ``adapt_ladder`` — the inner betas are re-spaced so that all
-    neighbours have the same swap rate (:func:`~ebm_plugins.samplers.tempering_ladder.equalised_ladder`),
+    neighbours have the same swap rate
+    (:func:`~ebm_plugins.samplers.tempering_ladder.equalised_ladder`),
     at the ends of rounds of doubling length spanning the first three quarters of the burn-in.
 
     After a run (statistics of the post-burn-in steps; all of them without burn-in):
@@ -116,7 +117,9 @@ class ParallelTempering(Sampler):
                 f"base must be the registered name of a sampler (e.g. 'mala'), got {base!r}"
             )
         if base_kwargs is not None and not isinstance(base_kwargs, Mapping):
-            raise TypeError(f"base_kwargs must be a dict of the base sampler's arguments, got {base_kwargs!r}")
+            raise TypeError(
+                f"base_kwargs must be a dict of the base sampler's arguments, got {base_kwargs!r}"
+            )
         self.base = base
         self.base_kwargs = dict(base_kwargs or {})
         self.adapt_ladder = bool(adapt_ladder)
@@ -175,7 +178,9 @@ class ParallelTempering(Sampler):
         self._record = state
         return state
 
-    def step(self, state: TemperingState, generator: torch.Generator | None = None) -> TemperingState:
+    def step(
+        self, state: TemperingState, generator: torch.Generator | None = None
+    ) -> TemperingState:
         replicas = state.replicas
         for k, sampler in enumerate(self.samplers):
             replicas[k] = sampler.step(replicas[k], generator)
@@ -194,7 +199,10 @@ class ParallelTempering(Sampler):
     def _swap(
         self, state: TemperingState, parity: int, generator: torch.Generator | None
     ) -> torch.Tensor | None:
-        """Exchange neighbours ``(k, k+1)`` for every ``k`` of this parity; the cold chains' swaps."""
+        """Exchange neighbours ``(k, k+1)`` for every ``k`` of this parity.
+
+        Returns which β = 1 chains swapped (``None`` when pair 0 was not tried).
+        """
         replicas, betas = state.replicas, state.betas
         cold_swapped = None
         for k in range(parity, self.n_replicas - 1, 2):
@@ -246,7 +254,8 @@ class ParallelTempering(Sampler):
                 f"{self.n_replicas}; build it with n_replicas={betas.numel()}"
             )
         self._betas = _ladder(None, 0.5, betas)
-        for sampler, tempered, beta, sub in zip(self.samplers, self.tempered, self._betas, state["base"]):
+        parts = zip(self.samplers, self.tempered, self._betas, state["base"])
+        for sampler, tempered, beta, sub in parts:
             tempered.beta = float(beta)
             sampler.load_state_dict(sub)
 
@@ -355,4 +364,6 @@ def _ladder(n_replicas: Any, beta_min: Any, betas: Any) -> torch.Tensor:
 
 
 def _replica_count(n_replicas: Any) -> int:
-    return integer_in_range(n_replicas, "n_replicas", 2, hint="the target and at least one hotter copy")
+    return integer_in_range(
+        n_replicas, "n_replicas", 2, hint="the target and at least one hotter copy"
+    )

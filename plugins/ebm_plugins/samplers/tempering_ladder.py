@@ -10,7 +10,8 @@ def geometric_ladder(n_replicas: int, beta_min: float) -> torch.Tensor:
 
     Example::
 
-        assert torch.allclose(geometric_ladder(3, 0.01), torch.tensor([1.0, 0.1, 0.01], dtype=torch.float64))
+        expected = torch.tensor([1.0, 0.1, 0.01], dtype=torch.float64)
+        assert torch.allclose(geometric_ladder(3, 0.01), expected)
     """
     k = torch.arange(n_replicas, dtype=torch.float64)
     return torch.tensor(beta_min, dtype=torch.float64) ** (k / (n_replicas - 1))
