@@ -90,19 +90,39 @@ def test_equalised_ladder_keeps_a_ladder_whose_rates_are_already_equal() -> None
     assert new[1] > betas[1]
 
 
-def test_swaps_keep_each_replica_consistent_with_its_temperature() -> None:
-    """After swaps, every replica's energy and gradient are β·E and β·∇E at its own x."""
+@pytest.mark.parametrize(
+    "base, base_kwargs, grads_per_step",
+    [("mala", {}, 1), ("langevin", {"step_size": 0.1}, 1), ("hmc", {"n_leapfrog": 3}, 3),
+     ("kinetic_langevin", {"step_size": 0.3}, 1), ("nuts", {}, None)],
+)
+def test_swaps_keep_each_replica_consistent_with_its_temperature(
+    base, base_kwargs, grads_per_step
+) -> None:
+    """After swaps, every replica's energy and gradient are β·E and β·∇E at its own x.
+
+    Also for bases that carry no energy (langevin), a persistent momentum (kinetic_langevin)
+    or a variable number of gradients per step (nuts).
+    """
     e = _mixture()
-    pt = ebm_core.sampler("parallel_tempering", e, n_replicas=3, beta_min=0.1)
+    pt = ebm_core.sampler(
+        "parallel_tempering", e, base=base, base_kwargs=base_kwargs, n_replicas=3, beta_min=0.1
+    )
     g = seeded(2)
     state = pt.init(torch.randn(64, 1, generator=g) * 5)
+    n_swapped = 0
     for _ in range(6):
+        before = state.label.clone()
         state = pt.step(state, g)
+        n_swapped += int((state.label != before).sum())
+    assert n_swapped > 0
     for beta, replica in zip(pt.betas, state.replicas):
         energy, grad = e.energy_and_grad(replica.x)
-        assert torch.allclose(replica.energy, float(beta) * energy, rtol=1e-5, atol=1e-5)
+        if replica.energy is not None:
+            assert torch.allclose(replica.energy, float(beta) * energy, rtol=1e-5, atol=1e-5)
         assert torch.allclose(replica.grad, float(beta) * grad, rtol=1e-5, atol=1e-5)
-    assert state.x is state.replicas[0].x and state.n_grad_evals == 3 * 7
+    assert state.x is state.replicas[0].x
+    if grads_per_step is not None:
+        assert state.n_grad_evals == 3 * (1 + 6 * grads_per_step)
 
 
 def test_the_tuned_ladder_and_base_steps_are_checkpointed() -> None:
