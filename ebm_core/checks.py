@@ -86,7 +86,8 @@ def non_negative_float(value: Any, name: str, hint: str = "") -> float:
 
 def float_in_range(value: Any, name: str, minimum: float, maximum: float, hint: str = "") -> float:
     """``value`` as a float after checking ``minimum <= value <= maximum`` (a closed interval)."""
-    return _real(value, name, f"a number in [{minimum}, {maximum}]", hint, lambda v: minimum <= v <= maximum)
+    requirement = f"a number in [{minimum}, {maximum}]"
+    return _real(value, name, requirement, hint, lambda v: minimum <= v <= maximum)
 
 
 def probability(value: Any, name: str, hint: str = "") -> float:
@@ -211,7 +212,9 @@ def positive_tensor(value: Any, name: str, hint: str = "") -> torch.Tensor:
     if copy.numel() == 0:
         raise ValueError(f"{name} must have at least one entry, got an empty tensor{_suffix(hint)}")
     if not bool((copy > 0).all()):
-        raise ValueError(f"{name} must have every entry > 0, got {_given(name, value)}{_suffix(hint)}")
+        raise ValueError(
+            f"{name} must have every entry > 0, got {_given(name, value)}{_suffix(hint)}"
+        )
     return copy
 
 
@@ -226,7 +229,9 @@ def all_finite(t: torch.Tensor, name: str, hint: str = "") -> torch.Tensor:
     return t
 
 
-def dtype_in(t: torch.Tensor, name: str, dtypes: Sequence[torch.dtype], hint: str = "") -> torch.Tensor:
+def dtype_in(
+    t: torch.Tensor, name: str, dtypes: Sequence[torch.dtype], hint: str = ""
+) -> torch.Tensor:
     """``t`` after checking its dtype is one of ``dtypes`` (a :class:`TypeError` otherwise)."""
     if t.dtype not in dtypes:
         listed = " or ".join(str(d).removeprefix("torch.") for d in dtypes)
@@ -234,7 +239,9 @@ def dtype_in(t: torch.Tensor, name: str, dtypes: Sequence[torch.dtype], hint: st
     return t
 
 
-def on_device(t: torch.Tensor, name: str, device: torch.device | str, hint: str = "") -> torch.Tensor:
+def on_device(
+    t: torch.Tensor, name: str, device: torch.device | str, hint: str = ""
+) -> torch.Tensor:
     """``t`` after checking it lives on ``device`` (``"cuda"`` without an index matches any GPU)."""
     want = torch.device(device)
     if t.device.type != want.type or (want.index is not None and t.device.index != want.index):
@@ -264,18 +271,24 @@ def min_dims(t: torch.Tensor, name: str, n: int, hint: str = "") -> torch.Tensor
 def has_shape(t: torch.Tensor, name: str, shape: Sequence[int], hint: str = "") -> torch.Tensor:
     """``t`` after checking its shape is exactly ``shape``."""
     if tuple(t.shape) != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(t.shape)}{_suffix(hint)}")
+        raise ValueError(
+            f"{name} must have shape {tuple(shape)}, got {tuple(t.shape)}{_suffix(hint)}"
+        )
     return t
 
 
 def matches(t: torch.Tensor, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
     """``t`` after checking it has ``ref``'s shape, device (ValueError) and dtype (TypeError)."""
     if t.shape != ref.shape:
-        raise ValueError(f"{name} has shape {tuple(t.shape)} but {ref_name} has shape {tuple(ref.shape)}")
+        raise ValueError(
+            f"{name} has shape {tuple(t.shape)} but {ref_name} has shape {tuple(ref.shape)}"
+        )
     if t.device != ref.device:
         raise ValueError(f"{name} is on {t.device} but {ref_name} is on {ref.device}")
     if t.dtype != ref.dtype:
-        raise TypeError(f"{name} is {t.dtype} but {ref_name} is {ref.dtype}; convert it with .to({ref.dtype})")
+        raise TypeError(
+            f"{name} is {t.dtype} but {ref_name} is {ref.dtype}; convert it with .to({ref.dtype})"
+        )
     return t
 
 
@@ -295,9 +308,8 @@ def _real(value: Any, name: str, requirement: str, hint: str, accept: Any) -> fl
 
 
 def _wrong_type(name: str, requirement: str, value: Any, hint: str) -> None:
-    raise TypeError(
-        f"{name} must be {requirement}, got {_given(name, value)} ({_kind(value)}){_suffix(hint)}"
-    )
+    kind = "" if value is None else f" ({_kind(value)})"
+    raise TypeError(f"{name} must be {requirement}, got {_given(name, value)}{kind}{_suffix(hint)}")
 
 
 def _bad_value(name: str, requirement: str, value: Any, hint: str) -> None:
@@ -317,7 +329,8 @@ def _given(name: str, value: Any) -> str:
 def _kind(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
-    return f"a {type(value).__name__}"
+    kind = type(value).__name__
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
 
 
 def _suffix(hint: str) -> str:

@@ -21,7 +21,9 @@ from .errors import KernelDTypeError, KernelInputError
 
 _NATIVE_DTYPES = {torch.float32: _native.DType.float32, torch.float64: _native.DType.float64}
 #: Parameter tensors the kernels convert to the chains' dtype.
-_PARAM_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int32, torch.int64)
+_PARAM_DTYPES = (
+    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int32, torch.int64
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +58,8 @@ non_negative_int = kernel_errors(checks.non_negative_int)
 @kernel_errors
 def native_dtype(t: torch.Tensor, name: str) -> Any:
     """The native DType of a float32/float64 tensor; :class:`KernelDTypeError` otherwise."""
-    checks.dtype_in(t, name, tuple(_NATIVE_DTYPES), f"convert it with {name}.float() or {name}.double()")
+    fix = f"convert it with {name}.float() or {name}.double()"
+    checks.dtype_in(t, name, tuple(_NATIVE_DTYPES), fix)
     return _NATIVE_DTYPES[t.dtype]
 
 
@@ -79,7 +82,7 @@ def check_like(t: Any, name: str, ref: torch.Tensor, ref_name: str) -> torch.Ten
 
 @kernel_errors
 def param_tensor(value: Any, name: str, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
-    """A parameter as a finite contiguous tensor of ``shape`` in ``like``'s dtype, on ``like``'s device.
+    """A parameter as a finite contiguous ``shape`` tensor in ``like``'s dtype and on its device.
 
     Tensors must already be on that device (a parameter elsewhere means the energy or sampler
     handed over the wrong thing); numbers and nested lists are converted.
@@ -92,6 +95,8 @@ def param_tensor(value: Any, name: str, shape: tuple[int, ...], like: torch.Tens
         try:
             t = torch.as_tensor(value, dtype=like.dtype, device=like.device)
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise TypeError(f"{name} must be a tensor of shape {shape}, got {value!r}: {exc}") from None
+            raise TypeError(
+                f"{name} must be a tensor of shape {shape}, got {value!r}: {exc}"
+            ) from None
     checks.has_shape(t, name, shape)
     return checks.all_finite(t, name).contiguous()
