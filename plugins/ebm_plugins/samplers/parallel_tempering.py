@@ -87,7 +87,8 @@ class ParallelTempering(Sampler):
         base_kwargs: keyword arguments of every base sampler.
         n_replicas: R ≥ 2 (default 8, or ``len(betas)``).
         beta_min: the hottest β of the default geometric ladder ``β_k = β_min^{k/(R−1)}``.
-        betas: an explicit ladder instead, strictly decreasing from 1.
+        betas: an explicit ladder instead, strictly decreasing from 1 (its inner entries are
+            re-spaced during burn-in unless ``adapt_ladder=False``).
         adapt_ladder: equalise the neighbour swap rates during burn-in (keeps both ends).
 
     Example::
