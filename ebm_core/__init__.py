@@ -34,7 +34,14 @@ from .errors import (
 from .hookspecs import hookimpl
 from .records import ComponentRecord, PluginFailure, PluginSource
 from . import checks, diagnostics
-from .sampling import DivergenceError, DivergenceWarning, SampleResult
+from .sampling import (
+    ConvergenceError,
+    ConvergenceReport,
+    ConvergenceWarning,
+    DivergenceError,
+    DivergenceWarning,
+    SampleResult,
+)
 
 __all__ = [
     "__version__",
@@ -50,6 +57,9 @@ __all__ = [
     "PluginWarning",
     "Sampler",
     "SampleResult",
+    "ConvergenceError",
+    "ConvergenceReport",
+    "ConvergenceWarning",
     "DivergenceError",
     "DivergenceWarning",
     "checks",

@@ -2,6 +2,8 @@
 
 * :mod:`~ebm_core.sampling.loop` — burn-in, thinning, trajectories, divergence, progress;
 * :mod:`~ebm_core.sampling.result` — :class:`SampleResult`;
+* :mod:`~ebm_core.sampling.convergence` — :class:`ConvergenceReport`, the per-chain checks
+  every result carries, and :class:`ConvergenceWarning` / :class:`ConvergenceError`;
 * :mod:`~ebm_core.sampling.state` — :class:`ChainState`, what a torch-path step carries;
 * :mod:`~ebm_core.sampling.adaptation` — burn-in adaptation (windows, mass matrix), built on
   :mod:`~ebm_core.sampling.dual_averaging` and :mod:`~ebm_core.sampling.welford`;
@@ -11,6 +13,7 @@
 """
 
 from .adaptation import Adaptation, WindowedAdaptation, mass_matrix_windows
+from .convergence import ConvergenceError, ConvergenceReport, ConvergenceWarning
 from .divergence import DivergenceError, DivergenceWarning
 from .dual_averaging import DualAveraging
 from .result import SampleResult
@@ -20,6 +23,9 @@ from .welford import WelfordVariance
 __all__ = [
     "Adaptation",
     "ChainState",
+    "ConvergenceError",
+    "ConvergenceReport",
+    "ConvergenceWarning",
     "DivergenceError",
     "DivergenceWarning",
     "DualAveraging",

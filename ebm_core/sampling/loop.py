@@ -6,8 +6,10 @@ sampler when it has an adaptation); the trajectory keeps the states after steps
 ``burn_in + thin, burn_in + 2·thin, …`` — ``(n_steps − burn_in) // thin`` of them, in a
 tensor allocated once — and ``samples`` is the state after the last step. Acceptance rates
 count the steps after burn-in. The energy of every chain after each kept step is recorded
-too (``energy_trace``, for the convergence report's energy R-hat) when the sampler carries
-it; otherwise it is evaluated on the trajectory after the run, when one was recorded.
+too (``energy_trace``, for the convergence report's energy R-hat; after every k-th kept step
+when there are more than ``MAX_ENERGY_TRACE`` = 1000, k the smallest that fits) when the
+sampler carries it; otherwise it is evaluated on the trajectory after the run, when one was
+recorded.
 
 The step loop never reads a tensor value on the host (no ``.item()``, no boolean indexing):
 acceptance counts, adaptation and recording are tensor ops, so CUDA chains run without
@@ -27,6 +29,9 @@ from .progress import Progress
 from .result import SampleResult
 from .state import ChainState
 from .validation import check_schedule, starting_states
+
+#: Most energies recorded per chain for the convergence report (see the module docstring).
+MAX_ENERGY_TRACE = 1000
 
 
 def run_chains(
@@ -133,19 +138,19 @@ def _sample_on_torch(
     trajectory = None
     if return_trajectory:
         trajectory = x.new_empty((x.shape[0], n_kept, *x.shape[1:]))
+    trace_every = thin * _trace_stride(n_kept)
     energy_trace = None
     if state.energy is not None:
-        energy_trace = state.energy.new_empty((x.shape[0], n_kept))
+        energy_trace = state.energy.new_empty((x.shape[0], n_sampling // trace_every))
     n_accepted = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
     for j in range(1, n_sampling + 1):
         state = sampler.step(state, generator)
         divergent |= nonfinite_state(state)
         n_accepted += state.accepted
-        if j % thin == 0:
-            if trajectory is not None:
-                trajectory[:, j // thin - 1].copy_(state.x)
-            if energy_trace is not None:
-                energy_trace[:, j // thin - 1].copy_(state.energy)
+        if trajectory is not None and j % thin == 0:
+            trajectory[:, j // thin - 1].copy_(state.x)
+        if energy_trace is not None and j % trace_every == 0:
+            energy_trace[:, j // trace_every - 1].copy_(state.energy)
         bar.advance()
     final_energy = state.energy if state.energy is not None else sampler.energy(state.x)
     if energy_trace is None and trajectory is not None:
@@ -219,13 +224,21 @@ def _kernel_result(
 _ENERGY_CHUNK = 65_536
 
 
+def _trace_stride(n_kept: int) -> int:
+    """Record the energy after every k-th kept step, k the smallest keeping ≤ MAX_ENERGY_TRACE."""
+    return max(1, -(-n_kept // MAX_ENERGY_TRACE))
+
+
 def _trajectory_energy(energy: Any, trajectory: torch.Tensor) -> torch.Tensor:
-    """``(chains, n_kept)`` energies of a ``(chains, n_kept, *event)`` trajectory, evaluated in
-    chunks of at most ``_ENERGY_CHUNK`` states (after the run, for the energy R-hat)."""
-    chains, n_kept = trajectory.shape[:2]
-    states = trajectory.reshape(chains * n_kept, *trajectory.shape[2:])
+    """Energies of the states of a ``(chains, n_kept, *event)`` trajectory that the torch loop
+    would have recorded (every k-th, :func:`_trace_stride`), evaluated after the run in chunks
+    of at most ``_ENERGY_CHUNK`` states: ``(chains, n_kept // k)``."""
+    k = _trace_stride(trajectory.shape[1])
+    kept = trajectory[:, k - 1 :: k]
+    chains, n_trace = kept.shape[:2]
+    states = kept.reshape(chains * n_trace, *kept.shape[2:])
     values = [energy(chunk) for chunk in states.split(_ENERGY_CHUNK)]
-    return torch.cat(values).reshape(chains, n_kept)
+    return torch.cat(values).reshape(chains, n_trace)
 
 
 def _step_size(sampler: Any) -> float | None:

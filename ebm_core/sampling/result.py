@@ -33,9 +33,10 @@ class SampleResult:
             (e.g. ``"ebm-cuda:mala/cuda"``); or ``"torch+<update kernel>"`` when torch ran
             the loop with a fused per-step Langevin update.
         fallback_reason: why no chain kernel ran (``None`` when one did).
-        energy_trace: ``(chains, n_kept)`` — ``E`` at the kept states (recorded by the torch
+        energy_trace: ``(chains, n_trace)`` — ``E`` at the kept states (at every k-th when there
+            are more than 1000, see :mod:`~ebm_core.sampling.loop`), recorded by the torch
             loop for samplers that carry the energy, else evaluated on the trajectory when
-            one was recorded), or ``None``. Feeds the energy R-hat.
+            one was recorded; or ``None``. Feeds the energy R-hat.
         sampler: the sampler's class name (used in messages).
         warmup_notes, warmup_problems: what the burn-in adaptation reported
             (:class:`~ebm_core.sampling.Adaptation`), empty without one.

@@ -10,8 +10,8 @@ is right. These functions turn an overall false-fail budget into per-test thresh
   ``P(sup|Fₙ − F| > ε) ≤ 2 exp(−2nε²)``: exact for every n (no asymptotics) and for any
   continuous F;
 * :func:`t_threshold` — the two-sided critical value of Student's t with ν degrees of
-  freedom (exact, from the regularized incomplete beta function), for a mean of a few dozen replicates
-  standardised by their own spread.
+  freedom (exact, from the regularized incomplete beta function), for a mean of a few
+  dozen replicates standardised by their own spread.
 
 Example::
 
@@ -27,6 +27,7 @@ import math
 from statistics import NormalDist
 
 from ..checks import positive_int, probability
+from ..diagnostics import regularized_incomplete_beta
 
 
 def bonferroni(false_fail_rate: float, n_tests: int) -> float:
@@ -53,8 +54,8 @@ def t_threshold(alpha: float, dof: int) -> float:
 
     Exact, not an expansion: the two-sided tail is the regularized incomplete beta function
     ``P(|T| > t) = I_x(ν/2, ½)`` with ``x = ν/(ν + t²)`` (Abramowitz & Stegun 26.7.1, 26.5.27),
-    evaluated by its continued fraction (modified Lentz; on the side of ``x`` where it
-    converges fast, so neither tail suffers cancellation), and solved for t by bisection to
+    evaluated by its continued fraction
+    (:func:`ebm_core.diagnostics.regularized_incomplete_beta`), and solved for t by bisection to
     the last bit. The upper end of the final bracket is returned, so the threshold errs high
     (conservative) by at most rounding. Agrees with ``scipy.stats.t.isf(alpha / 2, dof)`` to
     ~1e-11 relative (tested for ν = 1 … 40 and alpha down to 1e-12).
@@ -84,37 +85,4 @@ def _t_two_sided_tail(t: float, dof: int) -> float:
     if t <= 0.0:
         return 1.0
     x, one_minus_x = dof / (dof + t * t), t * t / (dof + t * t)
-    return _regularized_beta(x, one_minus_x, dof / 2.0, 0.5)
-
-
-def _regularized_beta(x: float, one_minus_x: float, a: float, b: float) -> float:
-    """``I_x(a, b)`` by the continued fraction of Numerical Recipes §6.4 (``1 − x`` passed
-    separately so that it keeps full precision when x is close to 1)."""
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-        + a * math.log(x) + b * math.log(one_minus_x)
-    )
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _beta_continued_fraction(x, a, b) / a
-    return 1.0 - math.exp(log_front) * _beta_continued_fraction(one_minus_x, b, a) / b
-
-
-def _beta_continued_fraction(x: float, a: float, b: float) -> float:
-    tiny, eps = 1e-300, 1e-16
-
-    def guard(v: float) -> float:
-        return tiny if abs(v) < tiny else v
-
-    c, d = 1.0, 1.0 / guard(1.0 - (a + b) * x / (a + 1.0))
-    h = d
-    for m in range(1, 10_000):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 / guard(1.0 + numerator * d)
-            c = guard(1.0 + numerator / c)
-            h *= d * c
-        if abs(d * c - 1.0) < eps:
-            return h
-    raise ArithmeticError(f"incomplete beta continued fraction did not converge (x={x}, a={a}, b={b})")
+    return regularized_incomplete_beta(x, dof / 2.0, 0.5, one_minus_x=one_minus_x)

@@ -12,6 +12,10 @@ from ebm_core.sampling import DivergenceError, DivergenceWarning
 
 from ._support import gaussian_2d, seeded
 
+# These tests check the loop's mechanics on deliberately short runs, which the convergence
+# checks rightly call unconverged (tests/samplers/test_convergence.py tests those warnings).
+pytestmark = pytest.mark.filterwarnings("ignore::ebm_core.sampling.ConvergenceWarning")
+
 SAMPLERS = [
     ("langevin", dict(step_size=0.05)),
     ("mala", dict(step_size=0.3)),
