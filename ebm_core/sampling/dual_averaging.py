@@ -24,7 +24,9 @@ class DualAveraging:
     iterates ``ε_t`` are used while adapting; the averaged ``ε̄`` is the frozen result.
 
     The state lives in 0-dim tensors on the chains' device, so :meth:`update` never
-    synchronises with it; only :meth:`restart` from a float and :meth:`state_dict` do.
+    synchronises with it; only :meth:`restart` from a float and :meth:`state_dict` do. Restarted
+    from a ``(chains,)`` tensor of step sizes, it runs one independent sequence per chain (fed a
+    ``(chains,)`` acceptance), as warm-up does early on.
 
     Example::
 
@@ -87,6 +89,13 @@ class DualAveraging:
         weight = t ** (-self.kappa)
         self.log_step_bar.mul_(1.0 - weight).add_(self.log_step, alpha=weight)
         return torch.exp(self.log_step)
+
+    def copy_chains(self, to: torch.Tensor, source: torch.Tensor) -> None:
+        """For a per-chain sequence (state of shape ``(chains,)``): chains ``to`` take over the
+        state of chains ``source`` (index tensors), as when warm-up restarts a chain."""
+        for name in ("mu", "h_bar", "log_step", "log_step_bar"):
+            value = getattr(self, name)
+            value.index_copy_(0, to, value.index_select(0, source))
 
     def final_step_size(self) -> torch.Tensor:
         """The averaged step size ``ε̄`` to freeze (``ε₀`` if no update happened yet)."""

@@ -13,6 +13,7 @@ MODULES = [
     "ebm_core.contracts.sampler",
     "ebm_core.diagnostics",
     "ebm_core.sampling.adaptation",
+    "ebm_core.sampling.chain_health",
     "ebm_core.sampling.convergence",
     "ebm_core.sampling.dual_averaging",
     "ebm_core.sampling.progress",

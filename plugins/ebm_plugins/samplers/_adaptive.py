@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import torch
 
@@ -19,7 +19,14 @@ class AdaptiveStepSizeSampler(Sampler):
     and is frozen afterwards. The dual-averaging state persists between runs, so a later
     burn-in continues it; assigning ``step_size`` (or :meth:`reset_adaptation`) starts
     afresh from that value. :meth:`state_dict` checkpoints all of it.
+
+    A subclass whose :meth:`step` accepts a ``(chains,)`` ``state.step_size`` (one step size
+    per chain; :func:`ebm_core.sampling.state.per_chain_view` shapes it for broadcasting) sets
+    ``per_chain_step_size = True``: its warm-up then lets each chain tune its own step size
+    early on (see :class:`~ebm_core.sampling.WindowedAdaptation`).
     """
+
+    per_chain_step_size: ClassVar[bool] = False
 
     def __init__(
         self, energy: Any, *, step_size: float, adapt_step_size: bool, target_accept: float
@@ -66,6 +73,7 @@ class AdaptiveStepSizeSampler(Sampler):
             dual_averaging=dual_averaging,
             adapt_mass=self._adapts_mass(),
             commit=commit,
+            per_chain_step_size=self.per_chain_step_size,
         )
 
     def _commit(self, state: ChainState) -> None:

@@ -9,6 +9,7 @@ import torch
 
 from ebm_core.checks import positive_int, positive_tensor, unit_interval
 from ebm_core.sampling import ChainState
+from ebm_core.sampling.state import per_chain_view
 
 from ._adaptive import AdaptiveStepSizeSampler
 from .leapfrog import leapfrog
@@ -63,6 +64,7 @@ class HMC(AdaptiveStepSizeSampler):
     """
 
     kernel_key: ClassVar[str] = "hmc"
+    per_chain_step_size: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -122,7 +124,7 @@ class HMC(AdaptiveStepSizeSampler):
         p = state.momentum.normal_(generator=generator).mul_(inv_mass.rsqrt())
         h0 = state.energy + _kinetic(p, inv_mass)
         proposal = state.proposal.copy_(x)
-        step_size = state.step_size
+        step_size = per_chain_view(state.step_size, x)
         if self.step_size_jitter > 0:
             j = self.step_size_jitter
             u = state.jitter.uniform_(-j, j, generator=generator)

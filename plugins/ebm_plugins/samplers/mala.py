@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Mapping
 import torch
 
 from ebm_core.sampling import ChainState
+from ebm_core.sampling.state import per_chain_view
 
 from ._adaptive import AdaptiveStepSizeSampler
 
@@ -49,6 +50,7 @@ class MALA(AdaptiveStepSizeSampler):
     """
 
     kernel_key: ClassVar[str] = "mala"
+    per_chain_step_size: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -79,13 +81,16 @@ class MALA(AdaptiveStepSizeSampler):
         )
 
     def step(self, state: MALAState, generator: torch.Generator | None = None) -> MALAState:
-        x, grad, energy, h = state.x, state.grad, state.energy, state.step_size
+        x, grad, energy = state.x, state.grad, state.energy
+        h = per_chain_view(state.step_size, x)  # 0-dim, or (chains, 1, …) early in warm-up
         noise = state.noise.normal_(generator=generator)
         proposal = torch.addcmul(x, grad, h, value=-1.0).addcmul_(noise, torch.sqrt(2.0 * h))
         energy_y, grad_y = self.energy.energy_and_grad(proposal)
         # log q(x | y) − log q(y | x), with y − x + h g(x) = √(2h) ξ in the second term.
         back = torch.sub(x, proposal).addcmul_(grad_y, h)
-        log_q_ratio = _sum_event(back.square_()).div_(-4.0 * h) + 0.5 * _sum_event(noise * noise)
+        log_q_ratio = _sum_event(back.square_()).div_(-4.0 * state.step_size) + 0.5 * _sum_event(
+            noise * noise
+        )
         log_ratio = energy - energy_y + log_q_ratio
         log_ratio = torch.where(torch.isfinite(energy_y), log_ratio, float("-inf"))
         accept = torch.log(state.uniform.uniform_(generator=generator)) < log_ratio
