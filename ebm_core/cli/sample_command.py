@@ -24,15 +24,23 @@ from typing import Any
 import torch
 
 from ..atomic_files import atomic_path
-from ..sampling import DivergenceError, SampleResult
+from ..sampling import ConvergenceError, DivergenceError, SampleResult
 from ..sampling.divergence import advice
 from . import components
 from .config import apply_override, check_settings, merge
 from .trained_run import TrainedRun, load_run, looks_like_run
 
 SETTINGS: dict[str, type] = {"device": str}
-#: The sampler of ``ebm sample ENERGY`` when ``--sampler`` is not given.
-DEFAULT_SAMPLER = "mala"
+#: The sampler of ``ebm sample ENERGY`` when ``--sampler`` is not given: HMC with a high target
+#: acceptance (0.97), so the adapted step stays stable in the curved, narrow regions of targets
+#: like ``rosenbrock`` far into their tails (at Stan's 0.8 or even 0.95, chains that are in the
+#: tail when burn-in ends may never move again), and trajectories long enough (40 leapfrog
+#: steps) for every chain to mix within the default 500 kept steps.
+DEFAULT_SAMPLER = {"name": "hmc", "target_accept": 0.97, "n_leapfrog": 40}
+#: Diagnostics (R-hat, ESS) use at most this many thinned states per chain after burn-in …
+KEPT_DRAWS = 100
+#: … and at most this much memory for them.
+TRAJECTORY_BYTES = 256 * 2**20
 
 
 def add_parser(commands: Any) -> None:
@@ -45,19 +53,24 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--checkpoint", metavar="FILE",
                         help="sample the energy trained by ebm train (its checkpoint.pt, or the run's folder)")
     parser.add_argument("--sampler", default=None,
-                        help="registered sampler name (default mala; a trained run's own sampler with --checkpoint)")
+                        help="registered sampler name (default hmc with target_accept=0.97, n_leapfrog=40; "
+                             "a trained run's own sampler with --checkpoint)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="component argument, e.g. --set energy.dim=3 --set sampler.step_size=0.05")
     parser.add_argument("--n", type=int, default=2000, help="number of chains/samples (default 2000)")
     parser.add_argument("--steps", type=int, default=1000, help="steps per chain (default 1000)")
     parser.add_argument("--burn-in", type=int, default=None, dest="burn_in",
-                        help="adaptation/burn-in steps (default: half of --steps)")
+                        help="burn-in steps, discarded; the sampler tunes its step size (and HMC its mass "
+                             "matrix) during them (default: half of --steps)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--init-scale", type=float, default=2.0, dest="init_scale",
-                        help="starting points are N(0, init_scale² I) (default 2, over-dispersed)")
+    parser.add_argument("--init-scale", type=float, default=1.0, dest="init_scale",
+                        help="starting points are N(0, init_scale² I) (default 1)")
     parser.add_argument("--out", default="samples.pt", help="output file, .pt or .npy (default samples.pt)")
     parser.add_argument("--plot", help="PNG path for a plot of the samples (2-D energies)")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail (exit 2, write nothing) when chains diverged, look stuck or unmixed, "
+                             "instead of warning")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=run)
 
@@ -93,9 +106,16 @@ def run(args: argparse.Namespace) -> int:
     generator = torch.Generator(device=device).manual_seed(args.seed)
     start = args.init_scale * torch.randn(args.n, *energy.event_shape, generator=generator, device=device)
     burn_in = args.steps // 2 if args.burn_in is None else args.burn_in
-    result = sampler.run(start, n_steps=args.steps, burn_in=burn_in, generator=generator,
-                         progress=not args.no_progress)
-    samples = _finite_samples(result, type(sampler).__name__, out)
+    thin = _thinning(args.steps - burn_in, start)
+    result = sampler.run(start, n_steps=args.steps, burn_in=burn_in, thin=thin, return_trajectory=True,
+                         generator=generator, progress=not args.no_progress)
+    samples = _finite_samples(result, type(sampler).__name__, out, strict=args.strict)
+    report = result.convergence
+    if report.problems and args.strict:
+        raise ConvergenceError(
+            f"--strict: {out} was not written: {type(sampler).__name__}'s chains look unconverged.\n"
+            + _indent(report.summary())
+        )
     with atomic_path(out) as tmp:
         if out.suffix == ".npy":
             import numpy as np
@@ -105,10 +125,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             torch.save(samples, tmp)
     print(f"ebm sample: {len(samples)} samples of {what} with {config['sampler']['name']!r} → {out}")
-    print(
-        f"  backend: {result.backend}; mean acceptance {result.mean_acceptance_rate:.3f}; "
-        f"divergent chains {result.n_divergent}; step size {result.step_size}"
-    )
+    step = "n/a" if result.step_size is None else f"{result.step_size:.4g}"
+    print(f"  backend: {result.backend}; step size {step}; burn-in {burn_in} of {args.steps} steps; "
+          f"diagnostics on 1 in {thin} states after burn-in")
+    print(_indent(report.summary()))
+    if report.problems:
+        print(f"ebm sample: warning: {type(sampler).__name__}'s chains look unconverged, so the samples in "
+              f"{out} may not be from the target:\n" + _indent("\n".join(report.problems))
+              + "\n  (--strict makes this an error)", file=sys.stderr)
     if args.plot:
         from ..plotting import bounds_around, plot_landscape
 
@@ -139,7 +163,7 @@ def _config(args: argparse.Namespace, trained: TrainedRun | None) -> dict[str, A
             raise ValueError(f"{trained.checkpoint.parent / 'config.json'} has no [energy] and [sampler] tables; "
                              "was it written by ebm train?")
     else:
-        tables = {"energy": {"name": args.energy}, "sampler": {"name": DEFAULT_SAMPLER}}
+        tables = {"energy": {"name": args.energy}, "sampler": dict(DEFAULT_SAMPLER)}
     config = merge({"device": args.device}, tables)
     if args.sampler is not None:
         config = merge(config, {"sampler": {"name": args.sampler}})
@@ -149,15 +173,33 @@ def _config(args: argparse.Namespace, trained: TrainedRun | None) -> dict[str, A
     return config
 
 
-def _finite_samples(result: SampleResult, sampler_name: str, out: Path) -> torch.Tensor:
+def _thinning(n_sampling: int, start: torch.Tensor) -> int:
+    """Keep at most :data:`KEPT_DRAWS` states per chain after burn-in, and at most
+    :data:`TRAJECTORY_BYTES` in all (but at least 4 per chain, what split R-hat needs)."""
+    per_draw = start.shape[0] * start[0].numel() * start.element_size()
+    kept = max(4, min(KEPT_DRAWS, TRAJECTORY_BYTES // per_draw))
+    return max(1, -(-n_sampling // kept))
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def _finite_samples(result: SampleResult, sampler_name: str, out: Path, *, strict: bool) -> torch.Tensor:
     """The chains that stayed finite, on the CPU; raises :class:`DivergenceError` (nothing is
-    written) when none did, and says so on stderr when some did not."""
+    written) when none did, or when some did not under ``strict``, and says so on stderr
+    when some did not."""
     n_bad, n = result.n_divergent, result.n_chains
     hint = advice(sampler_name, result.step_size)
     if n_bad == n:
         raise DivergenceError(
             f"all {n} chains of {sampler_name} became non-finite (NaN/inf state or energy): there is "
             f"no sample to write, so {out} was not written; {hint}"
+        )
+    if n_bad and strict:
+        raise DivergenceError(
+            f"--strict: {n_bad} of {n} chains of {sampler_name} became non-finite (NaN/inf state or "
+            f"energy), so {out} was not written; {hint}"
         )
     if n_bad:
         print(

@@ -23,7 +23,7 @@ def test_sample_npy_and_plot(tmp_path: Path, capsys) -> None:
     # Both wells are populated (the double well is symmetric).
     assert 0.3 < (samples[:, 0] > 0).mean() < 0.7
     assert plot.read_bytes()[:4] == b"\x89PNG"
-    assert "mean acceptance" in capsys.readouterr().out
+    assert "(mean over chains)" in capsys.readouterr().out
 
 
 def test_sample_pt(tmp_path: Path) -> None:
