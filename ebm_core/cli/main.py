@@ -12,7 +12,7 @@ from typing import Sequence
 
 from .._version import __version__
 from ..errors import EbmError
-from . import plugins_command, sample_command, train_command
+from . import evaluate_command, plugins_command, sample_command, train_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     plugins_command.add_parser(commands)
     train_command.add_parser(commands)
     sample_command.add_parser(commands)
+    evaluate_command.add_parser(commands)
     return parser
 
 

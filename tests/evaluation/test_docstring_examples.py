@@ -24,6 +24,7 @@ MODULES = [
     "ebm_core.evaluation.likelihood",
     "ebm_core.evaluation.ood",
     "ebm_core.evaluation.stein",
+    "ebm_core.evaluation.plots",
 ]
 
 EXAMPLES = [example for name in MODULES for example in _examples(name)]
