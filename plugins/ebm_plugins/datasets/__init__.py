@@ -39,5 +39,16 @@ def ebm_register_datasets(register):
     register("pinwheel", Pinwheel)
     register("two_spirals", TwoSpirals)
 
+    from .bundled import digits, mnist_5k
+    from .ood import out_of_distribution
+    from .user_data import array, image_folder, torch_dataset
+
+    register("digits", digits)
+    register("mnist_5k", mnist_5k)
+    register("array", array)
+    register("image_folder", image_folder)
+    register("torch_dataset", torch_dataset)
+    register("ood", out_of_distribution)
+
 
 __all__ = ["SampleStream", "ToyDataset", "ebm_register_datasets"]
