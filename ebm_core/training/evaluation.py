@@ -7,12 +7,18 @@
   bandwidth is the median heuristic on the held-out data, so the two are comparable.
 * ``nll``: for 2-D energies, the exact held-out negative log-likelihood ``mean E + log Z``
   with ``log Z`` by grid quadrature over ``nll_bounds``.
+* ``nll_ais`` (opt-in, any dimension): the held-out NLL with ``log Z`` from the ``ais``
+  estimator (base: a Gaussian fitted to the held-out data), with ``nll_ais_stderr``,
+  ``log_z_ais``, ``log_z_ais_stderr`` and the weights' ``ais_ess``
+  (:mod:`ebm_core.evaluation`).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+import math
+import warnings
+from typing import Any, Mapping
 
 import torch
 
@@ -29,6 +35,7 @@ def evaluate(
     n_steps: int,
     nll_bounds: Any,
     seed: int,
+    log_z: Mapping[str, Any] | None = None,
 ) -> dict[str, float]:
     """The metrics above (those that apply) as a dict of floats.
 
@@ -48,7 +55,37 @@ def evaluate(
         results["eval_n_divergent"] = float(n_divergent)
     if nll_bounds is not None and tuple(heldout.shape[1:]) == (2,):
         results["nll"] = metrics.negative_log_likelihood(energy, heldout, nll_bounds)
+    if log_z is not None:
+        results.update(ais_nll(energy, heldout, log_z, seed))
     return results
+
+
+def ais_nll(energy: Energy, heldout: torch.Tensor, settings: Mapping[str, Any], seed: int) -> dict[str, float]:
+    """Held-out NLL with ``log Z`` from ``ebm_core.estimator("ais", energy, samples=heldout, **settings)``.
+
+    An estimate that fails (every chain non-finite) gives NaNs and a warning: evaluation never
+    stops training.
+    """
+    from ..api import estimator
+    from ..evaluation import EstimateError, heldout_nll
+
+    reference = energy.reference_tensor()
+    device = reference.device if reference is not None else torch.device("cpu")
+    try:
+        estimate = estimator("ais", energy, samples=heldout, **settings).estimate(
+            generator=torch.Generator(device=device).manual_seed(seed)
+        )
+    except EstimateError as exc:
+        warnings.warn(f"evaluation: the AIS log Z failed, NLL is NaN: {exc}", RuntimeWarning, stacklevel=2)
+        return dict.fromkeys(("nll_ais", "nll_ais_stderr", "log_z_ais", "log_z_ais_stderr", "ais_ess"), math.nan)
+    nll = heldout_nll(energy, heldout, estimate)
+    return {
+        "nll_ais": nll.nats,
+        "nll_ais_stderr": nll.stderr,
+        "log_z_ais": estimate.log_z,
+        "log_z_ais_stderr": estimate.stderr,
+        "ais_ess": estimate.ess,
+    }
 
 
 def draw_model_samples(

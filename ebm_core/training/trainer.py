@@ -24,7 +24,7 @@ import dataclasses
 import math
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import torch
 from torch import nn
@@ -75,6 +75,9 @@ class Trainer:
             loss has one.
         eval_every / eval_samples / eval_steps: evaluation cadence and size.
         nll_bounds: grid bounds for the exact NLL of 2-D energies (``None``: skip NLL).
+        eval_log_z: keyword arguments of the ``ais`` estimator (e.g. ``{"n_chains": 128,
+            "n_temperatures": 200}``) to log a held-out NLL with error bars, ``nll_ais`` and
+            ``nll_ais_stderr``, at every evaluation, in any dimension (``None``: off).
         log_every / checkpoint_every: cadence of metrics records and checkpoints.
         ema_decay: keep an EMA of the parameters (``None``: off).
         grad_clip: clip the gradient norm to this value (``None``: off).
@@ -111,6 +114,7 @@ class Trainer:
         eval_samples: int = 1000,
         eval_steps: int = 200,
         nll_bounds: Any = None,
+        eval_log_z: Mapping[str, Any] | None = None,
         log_every: int = 10,
         checkpoint_every: int = 500,
         ema_decay: float | None = None,
@@ -146,6 +150,7 @@ class Trainer:
         self.eval_sampler = eval_sampler if eval_sampler is not None else getattr(loss, "sampler", None)
         self.eval_every, self.eval_samples, self.eval_steps = eval_every, eval_samples, eval_steps
         self.nll_bounds = nll_bounds
+        self.eval_log_z = None if eval_log_z is None else dict(eval_log_z)
         self.log_every, self.checkpoint_every = log_every, checkpoint_every
         self.progress = progress and self.group.is_main
         self.step = 0
@@ -322,6 +327,7 @@ class Trainer:
             n_steps=self.eval_steps,
             nll_bounds=self.nll_bounds,
             seed=self.seed * 7919 + self.step,
+            log_z=self.eval_log_z,
         )
         return {k: float(self.group.mean(torch.tensor(v, device=self.device))) for k, v in results.items()}
 
