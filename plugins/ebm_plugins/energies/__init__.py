@@ -17,10 +17,12 @@ import ebm_core
 @ebm_core.hookimpl
 def ebm_register_energies(register):
     from .ackley import Ackley
+    from .conv import Conv
     from .double_well import DoubleWell
     from .gaussian import Gaussian
     from .gaussian_mixture import GaussianMixture
     from .harmonic import Harmonic
+    from .jem import JEM
     from .mlp import MLP
     from .neural import Neural
     from .rastrigin import Rastrigin
@@ -35,3 +37,5 @@ def ebm_register_energies(register):
     register("gaussian_mixture", GaussianMixture)
     register("neural", Neural)
     register("mlp", MLP)
+    register("conv", Conv)
+    register("jem", JEM)

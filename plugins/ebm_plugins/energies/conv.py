@@ -1,0 +1,51 @@
+"""The ``conv`` energy: a small residual conv net on images ``(C, H, W)`` (IGEBM style)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from ebm_core import Energy
+from ebm_core.checks import positive_int
+
+from .conv_net import ConvNet
+
+
+class Conv(Energy):
+    """E(x) = f_θ(x), a residual conv net (SiLU, optional spectral norm) on ``(C, H, W)`` images.
+
+    The network is :class:`~ebm_plugins.energies.conv_net.ConvNet` with one output. ∇ₓE for
+    sampling comes from autograd with respect to ``x`` only; the parameters' ``.grad`` is
+    untouched and the spectral-norm estimates change only when a loss is back-propagated.
+
+    Args:
+        event_shape: ``(C, H, W)`` of one image.
+        width: channels of every convolution.
+        depth: residual blocks (2× average pooling after each while H, W ≥ 4).
+        spectral_norm: spectrally normalise every layer (Lipschitz control, as in IGEBM).
+
+    Example::
+
+        import torch, ebm_core
+        e = ebm_core.energy("conv", event_shape=(1, 8, 8), width=16, depth=2)
+        x = torch.rand(5, 1, 8, 8)
+        assert e(x).shape == (5,) and e.grad(x).shape == (5, 1, 8, 8)
+    """
+
+    def __init__(
+        self,
+        event_shape: Sequence[int] = (1, 8, 8),
+        width: int = 32,
+        depth: int = 2,
+        spectral_norm: bool = False,
+    ) -> None:
+        if isinstance(event_shape, (str, bytes)) or not isinstance(event_shape, Sequence) or len(event_shape) != 3:
+            raise ValueError(f"event_shape must be (C, H, W) for one image, got {event_shape!r}")
+        event_shape = tuple(positive_int(s, "event_shape") for s in event_shape)
+        super().__init__(event_shape=event_shape)
+        self.net = ConvNet(event_shape[0], 1, width=width, depth=depth, spectral_norm=spectral_norm)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.check_input(x)
+        return self.net(x).squeeze(1)
