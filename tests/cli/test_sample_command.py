@@ -40,6 +40,8 @@ def test_sample_pt(tmp_path: Path) -> None:
         (["gaussian", "--out", "x.csv"], "--out must end in .pt or .npy"),
         (["gaussian", "--set", "energy.dim=3", "--plot", "p.png"], "--plot needs a 2-D energy"),
         (["gaussian", "--n", "0"], "--n must be ≥ 1"),
+        (["gaussian", "--set", "step_size=0.1"], "unknown setting 'step_size' (did you mean 'sampler.step_size'?)"),
+        (["gaussian", "--set", "dim=3"], "(did you mean 'energy.dim'?)"),
     ],
 )
 def test_errors(tmp_path: Path, capsys, monkeypatch, args, message) -> None:
