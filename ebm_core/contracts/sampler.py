@@ -82,9 +82,9 @@ class Sampler(abc.ABC):
                 return state
 
         s = RandomWalk(ebm_core.energy("gaussian", dim=2))
-        x = s.sample(torch.zeros(100, 2), n_steps=200, burn_in=100,
-                     generator=torch.Generator().manual_seed(0))
-        assert x.shape == (100, 2)
+        g = torch.Generator().manual_seed(0)
+        x = s.sample(torch.randn(100, 2, generator=g), n_steps=600, burn_in=200, generator=g)
+        assert x.shape == (100, 2)   # and no ConvergenceWarning: the chains mixed
     """
 
     #: Name under which fused kernels know this sampler's math; honoured only on the class
