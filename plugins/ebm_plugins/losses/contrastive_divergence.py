@@ -34,6 +34,13 @@ left out of the loss and, with a buffer, restarted. What was sampled is in :attr
 ``negatives``, ``energy_data``, ``energy_negatives``, ``acceptance_rate``, ``n_divergent``
 and, with a buffer, ``n_reinitialised``.
 
+Improved CD (Du et al., 2021): ``kl_weight > 0`` adds ``kl_weight · E[E_θ̄(x_k(θ))]`` (see
+:mod:`.improved_cd`): the sampler runs ``k − 1`` steps and the last one is an unadjusted
+Langevin step ``x_k = x_{k−1} − h ∇ₓE_θ(x_{k−1}) + √(2hT) ξ`` kept differentiable in θ
+(``h = kl_step_size``, by default the sampler's ``step_size``; ``T`` the sampler's
+``temperature`` or 1), evaluated by a stop-gradient copy ``θ̄`` of the energy, so training
+also moves the sampler's output towards low energy.
+
 Example::
 
     import torch, ebm_core
@@ -69,6 +76,7 @@ from ebm_core.checks import (
 from ebm_core.sampling import DivergenceError
 
 from .checks import check_data, check_energy
+from .improved_cd import differentiable_langevin_step, stop_gradient_energy
 from .noise import rand_like, randn_like
 from .replay_buffer import ReplayBuffer
 
@@ -93,6 +101,9 @@ class ContrastiveDivergence(Loss):
         alpha: weight of the energy-magnitude penalty ``α (E(x)² + E(x⁻)²)``.
         sampler_kwargs: keyword arguments for the sampler built from a name.
         generator: source of all of this loss's randomness (chains, buffer, noise).
+        kl_weight: weight of improved CD's KL term (0: plain CD).
+        kl_step_size: step size ``h`` of the differentiable last Langevin step (default: the
+            sampler's ``step_size``).
     """
 
     def __init__(
@@ -109,6 +120,8 @@ class ContrastiveDivergence(Loss):
         alpha: float = 0.1,
         sampler_kwargs: Mapping[str, Any] | None = None,
         generator: torch.Generator | None = None,
+        kl_weight: float = 0.0,
+        kl_step_size: float | None = None,
     ) -> None:
         super().__init__(check_energy(energy))
         self.sampler = _build_sampler(sampler, energy, sampler_kwargs)
@@ -122,6 +135,8 @@ class ContrastiveDivergence(Loss):
         self.reinit_fraction = float_in_range(reinit_fraction, "reinit_fraction", 0, 1)
         self.generator = optional_generator(generator, "generator")
         self.buffer = ReplayBuffer(buffer_size) if self.persistent else None
+        self.kl_weight = non_negative_float(kl_weight, "kl_weight", "0 turns improved CD's KL term off")
+        self.kl_step_size = _kl_step_size(self.sampler, kl_step_size) if self.kl_weight else None
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:
         data = check_data(self.energy, data)
@@ -130,9 +145,7 @@ class ContrastiveDivergence(Loss):
             rows, chains, restarted = self._chains_from_buffer(data)
         else:
             chains, rows, restarted = self._fresh(data, batch), None, None
-        result = self.sampler.run(chains, n_steps=self.k, generator=self.generator)
-        negatives = result.samples.detach()
-        finite = ~result.divergent
+        moved, negatives, finite, acceptance = self._run_chains(chains)
         if not bool(finite.any()):
             raise DivergenceError(
                 f"all {batch} negative chains of {type(self.sampler).__name__} became non-finite "
@@ -145,18 +158,38 @@ class ContrastiveDivergence(Loss):
         loss = energy_data.mean() - energy_negatives.mean()
         if self.alpha:
             loss = loss + self.alpha * (energy_data.pow(2).mean() + energy_negatives.pow(2).mean())
+        if moved is not None:
+            kl = stop_gradient_energy(self.energy, moved[finite]).mean()
+            loss = loss + self.kl_weight * kl
+            self.record(kl_term=kl)
         self.record(
             negatives=negatives,
             energy_data=energy_data.mean(),
             energy_negatives=energy_negatives.mean(),
-            acceptance_rate=result.mean_acceptance_rate,
-            n_divergent=int(result.n_divergent),
+            acceptance_rate=acceptance,
+            n_divergent=int((~finite).sum()),
         )
         if restarted is not None:
             self.record(n_reinitialised=restarted)
         return loss
 
     # ------------------------------------------------------------- chains
+    def _run_chains(self, chains: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor, Any]:
+        """``(x_k differentiable in θ or None, negatives, finite rows, acceptance rate)`` after ``k`` steps."""
+        n_sampled = self.k - 1 if self.kl_weight else self.k
+        states, finite, acceptance = chains, torch.ones(chains.shape[0], dtype=torch.bool, device=chains.device), 1.0
+        if n_sampled:
+            result = self.sampler.run(chains, n_steps=n_sampled, generator=self.generator)
+            states, finite, acceptance = result.samples.detach(), ~result.divergent, result.mean_acceptance_rate
+        if not self.kl_weight:
+            return None, states, finite, acceptance
+        moved = differentiable_langevin_step(
+            self.energy, torch.where(_rows(finite, states), states, chains), step_size=self.kl_step_size,
+            temperature=float(getattr(self.sampler, "temperature", 1.0)), generator=self.generator,
+        )
+        finite = finite & torch.isfinite(moved.detach()).flatten(1).all(1)
+        return moved, moved.detach(), finite, acceptance
+
     def _fresh(self, data: torch.Tensor, n: int) -> torch.Tensor:
         """``n`` new chain starts from ``start``: copies of data rows, or noise."""
         if self.start == "noise":
@@ -236,6 +269,8 @@ class PersistentContrastiveDivergence(ContrastiveDivergence):
         alpha: float = 0.1,
         sampler_kwargs: Mapping[str, Any] | None = None,
         generator: torch.Generator | None = None,
+        kl_weight: float = 0.0,
+        kl_step_size: float | None = None,
     ) -> None:
         super().__init__(
             energy,
@@ -250,7 +285,26 @@ class PersistentContrastiveDivergence(ContrastiveDivergence):
             alpha=alpha,
             sampler_kwargs=sampler_kwargs,
             generator=generator,
+            kl_weight=kl_weight,
+            kl_step_size=kl_step_size,
         )
+
+
+def _rows(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """A per-row mask ``(batch,)`` shaped to broadcast against ``like``."""
+    return mask.reshape((-1,) + (1,) * (like.dim() - 1))
+
+
+def _kl_step_size(sampler: Sampler, kl_step_size: float | None) -> float:
+    if kl_step_size is not None:
+        return positive_float(kl_step_size, "kl_step_size")
+    step_size = getattr(sampler, "step_size", None)
+    if not isinstance(step_size, (int, float)) or step_size <= 0:
+        raise ValueError(
+            f"kl_weight > 0 needs the step size of the differentiable last Langevin step and "
+            f"{type(sampler).__name__} has no numeric step_size; pass kl_step_size=..."
+        )
+    return float(step_size)
 
 
 def _build_sampler(sampler: str | Sampler, energy: Energy, sampler_kwargs: Mapping[str, Any] | None) -> Sampler:
