@@ -221,8 +221,6 @@ class WindowedAdaptation(Adaptation):
             self._check(state, iteration)
 
     def finish(self, state: ChainState) -> None:
-        if self._per_chain and state.step_size.dim() > 0:  # burn-in ended in the early phase
-            self._leave_early_phase(state, None)
         if self.dual_averaging is not None:
             state.step_size.copy_(self.dual_averaging.final_step_size())
         self._report(state)

@@ -149,6 +149,7 @@ def test_chains_stuck_under_a_shared_step_size_are_restarted_from_healthy_ones()
         generator=g, return_trajectory=True,
     )
     assert any(note.startswith("restarted ") for note in adaptation.notes), adaptation.notes
+    assert r.warmup_notes == adaptation.notes  # the result reports them
     assert bool((r.acceptance_rate > 0.2).all())
     z_mean, z_var = moment_z_scores(r.trajectory, mean, var)
     assert float(z_mean.abs().max()) < Z_MAX and float(z_var.abs().max()) < Z_MAX
@@ -164,6 +165,7 @@ def test_a_too_short_warm_up_is_reported() -> None:
         generator=g,
     )
     assert any("warm-up too short" in p and "burn_in=" in p for p in adaptation.problems)
+    assert r.warmup_problems == adaptation.problems
 
 
 def test_the_mass_matrix_leaves_out_chains_far_from_the_others() -> None:
