@@ -48,10 +48,15 @@ class HMC(AdaptiveStepSizeSampler):
         target_accept: acceptance rate the step size aims at (0.8, as in Stan).
         step_size_jitter: ``j ∈ [0, 1)``; each chain's transition uses ``ε (1 + j u)``,
             ``u ~ U(−1, 1)`` (Neal 2011, §5.4.2.2). With a fixed ``εL`` HMC can resonate with
-            the target's periods — on Gaussians the acceptance rate is not even monotone in
-            ε, so step-size adaptation may settle on a poor root — and jitter smooths that
-            out. ``0`` (default) is the kernel contract of :mod:`ebm_core.kernels`; with
-            ``j > 0`` the chain always runs on the torch path.
+            the target's periods — a direction turning a whole period per trajectory never
+            moves, one turning half a period flips between two points — and on Gaussians the
+            acceptance rate is not even monotone in ε, so step-size adaptation may settle on a
+            poor root. Jitter breaks this. The default 0.2: at the worst resonance (a whole
+            period) the lag-1 autocorrelation of that direction is ``sin(2πj)/(2πj)`` — 0.76 at
+            j = 0.2 against 0.94 at j = 0.1 — while the mean trajectory length is unchanged and
+            the mean squared step grows only by ``j²/3`` (1.3 %). ``0`` gives fixed-length HMC.
+            Part of the kernel contract of :mod:`ebm_core.kernels`, so fused kernels apply the
+            same jitter.
 
     Example::
 
@@ -75,7 +80,7 @@ class HMC(AdaptiveStepSizeSampler):
         adapt_step_size: bool = True,
         adapt_mass: bool = True,
         target_accept: float = 0.8,
-        step_size_jitter: float = 0.0,
+        step_size_jitter: float = 0.2,
     ) -> None:
         super().__init__(
             energy,
