@@ -30,7 +30,8 @@ sampler key       ``sampler_params``
 ``langevin``      ``step_size`` h, ``noise_scale`` σ, ``clamp`` (float or None)
                   — x ← clamp(x − h ∇E(x) + σ √(2h) ξ)
 ``mala``          ``step_size`` h — Langevin proposal + Metropolis–Hastings test
-``hmc``           ``step_size`` ε, ``n_leapfrog`` L, ``inv_mass`` (d,) diagonal M⁻¹
+``hmc``           ``step_size`` ε, ``n_leapfrog`` L, ``inv_mass`` (d,) diagonal M⁻¹,
+                  ``step_size_jitter`` j ∈ [0, 1)
 ================  ==============================================================
 
 Tensors in the parameter mappings are on the chain's device, in the chain's dtype.
@@ -46,7 +47,8 @@ With g(x) = ∇E(x) and ξ ~ N(0, I) fresh each step:
 * ``hmc``: p ~ N(0, M) with M = diag(1 / inv_mass); L leapfrog steps
   p ← p − ε/2 g(x); x ← x + ε M⁻¹ p; p ← p − ε/2 g(x) (gradients reused between steps);
   H(x, p) = E(x) + ½ pᵀ M⁻¹ p; accept with probability min(1, exp(H₀ − H₁)); a non-finite
-  H₁ is a rejection.
+  H₁ is a rejection. With ``step_size_jitter`` j > 0 each chain's transition uses
+  ε (1 + j u), u ~ U(−1, 1) drawn afresh per chain and transition (Neal 2011, §5.4.2.2).
 
 Gradient evaluations per chain: 1 at x0, then 1 per ``langevin``/``mala`` step and L per
 ``hmc`` step (the gradient at the current state is carried, not recomputed).
@@ -101,6 +103,7 @@ SAMPLER_PARAMS: Mapping[str, tuple[KernelParam, ...]] = {
         KernelParam("step_size", "real", "positive"),
         KernelParam("n_leapfrog", "integer", "positive"),
         KernelParam("inv_mass", "vector", "positive", default="ones"),
+        KernelParam("step_size_jitter", "real", "unit_interval", default=0.0),
     ),
 }
 

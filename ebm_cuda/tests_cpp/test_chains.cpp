@@ -63,6 +63,7 @@ struct Problem {
     args.clamp = 1.7;
     args.has_clamp = true;
     args.n_leapfrog = 4;
+    args.step_size_jitter = 0.3;
     args.double_well_barrier_height = 1.5;
     args.double_well_b = 0.9;
     args.rosenbrock_a = 1;

@@ -91,6 +91,17 @@ CASES = [
 ]
 
 
+# HMC on N(0, I) with L = 10 leapfrog steps of ε = 2 sin(π/20) turns every trajectory exactly half
+# a period (the leapfrog map is a rotation by θ with cos θ = 1 − ε²/2, and Lθ = π): x → −x, so
+# without jitter each chain keeps |x₀| forever. A jitter of 0.5 breaks the resonance.
+RESONANT_EPS = float(2 * np.sin(np.pi / 20))
+RESONANT = {"step_size": RESONANT_EPS, "n_leapfrog": 10, "inv_mass": None}
+CASES += [
+    GaussianCase("hmc-jitter-resonant", "hmc", {**RESONANT, "step_size_jitter": 0.5}, "gaussian",
+                 {"mean": torch.zeros(2), "precision_diag": torch.ones(2)}, np.zeros(2), np.eye(2), 300),
+]
+
+
 def _rosenbrock_moments(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
     """Exact moments of the 2-D Rosenbrock density ∝ exp(−b(x₂ − x₁²)² − (a − x₁)²).
 
@@ -133,7 +144,7 @@ KS_CASES = [
     KsCase("ula-small-step", "langevin", {"step_size": 0.003, "noise_scale": 1.0, "clamp": None}, 1, 8000),
 ]
 
-N_TESTS = sum(c.n_tests for c in CASES) + sum(c.dim for c in KS_CASES) + 1  # + the power check
+N_TESTS = sum(c.n_tests for c in CASES) + sum(c.dim for c in KS_CASES) + 2  # + the two power checks
 Z_MAX = z_threshold(FAMILY_LEVEL, N_TESTS)
 P_MIN = FAMILY_LEVEL / N_TESTS
 
@@ -173,6 +184,17 @@ def test_ula_bias_is_detected() -> None:
     x = run_fused(request).samples.double().numpy()
     z_against_target = covariance_z(x, np.zeros(1), np.eye(1))
     assert z_against_target[0] > Z_MAX, z_against_target
+
+
+def test_hmc_resonance_without_jitter_is_detected() -> None:
+    """The jitter case has power: with j = 0 the same chains keep their over-dispersed radius
+    (variance ≈ 9, not 1), so the jittered kernel passing means the jitter is applied."""
+    request = chain_request("hmc", {**RESONANT, "step_size_jitter": 0.0}, "gaussian",
+                            {"mean": torch.zeros(2), "precision_diag": torch.ones(2)},
+                            _overdispersed(2, torch.float32, seed=len("hmc-jitter-resonant")), 300, seed=1234)
+    x = run_fused(request).samples.double().numpy()
+    z_against_target = covariance_z(x, np.zeros(2), np.eye(2))
+    assert z_against_target[0] > Z_MAX and z_against_target[2] > Z_MAX, z_against_target
 
 
 @pytest.mark.parametrize("case", KS_CASES, ids=lambda c: c.name)

@@ -15,10 +15,12 @@ from .conftest import chain_request, requires_gpu, run_fused
 
 pytestmark = [pytest.mark.cuda, requires_gpu]
 
+#: case name → sampler parameters; the sampler is the name's first word.
 SAMPLERS = {
     "langevin": {"step_size": 0.02, "noise_scale": 1.0, "clamp": 3.0},
     "mala": {"step_size": 0.05},
     "hmc": {"step_size": 0.1, "n_leapfrog": 4, "inv_mass": None},
+    "hmc jittered": {"step_size": 0.1, "n_leapfrog": 4, "inv_mass": None, "step_size_jitter": 0.4},
 }
 
 
@@ -44,9 +46,10 @@ def _to(params: dict, device: str) -> dict:
 def test_gpu_chains_equal_cpu_chains(sampler: str, energy: str, d: int, dtype: torch.dtype) -> None:
     x0 = torch.linspace(-1.5, 1.5, 1000 * d, dtype=dtype).reshape(1000, d)
     params = _energy_params(energy, d, dtype)
-    cpu = run_fused(chain_request(sampler, SAMPLERS[sampler], energy, params, x0, 60, burn_in=10, thin=10,
+    case, sampler = sampler, sampler.split()[0]
+    cpu = run_fused(chain_request(sampler, SAMPLERS[case], energy, params, x0, 60, burn_in=10, thin=10,
                                   seed=4, record_trajectory=True))
-    gpu = run_fused(chain_request(sampler, _to(SAMPLERS[sampler], "cuda"), energy, _to(params, "cuda"),
+    gpu = run_fused(chain_request(sampler, _to(SAMPLERS[case], "cuda"), energy, _to(params, "cuda"),
                                   x0.cuda(), 60, burn_in=10, thin=10, seed=4, record_trajectory=True), "cuda")
     assert gpu.samples.is_cuda and gpu.n_accepted.dtype == torch.int64
     assert torch.equal(gpu.samples.cpu(), cpu.samples)

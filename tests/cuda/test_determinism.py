@@ -17,11 +17,14 @@ from ebm_cuda import _native
 
 from .conftest import chain_request, run_fused
 
+_HMC_GAUSSIAN = ("gaussian", {"mean": [0.0, 1.0, 0.0], "precision": [[2.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 1.0]]})
+#: case name → (sampler, sampler_params, energy, energy_params); the sampler is the name's first word.
 CASES = {
     "langevin": ({"step_size": 0.05, "noise_scale": 0.9, "clamp": 2.0}, "double_well", {"barrier_height": 1.0, "b": 1.0}),
     "mala": ({"step_size": 0.1}, "rosenbrock", {"a": 1.0, "b": 3.0}),
-    "hmc": ({"step_size": 0.2, "n_leapfrog": 4, "inv_mass": [1.0, 0.5, 2.0]}, "gaussian",
-            {"mean": [0.0, 1.0, 0.0], "precision": [[2.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 1.0]]}),
+    "hmc": ({"step_size": 0.2, "n_leapfrog": 4, "inv_mass": [1.0, 0.5, 2.0]}, *_HMC_GAUSSIAN),
+    "hmc jittered": ({"step_size": 0.2, "n_leapfrog": 4, "inv_mass": [1.0, 0.5, 2.0], "step_size_jitter": 0.4},
+                     *_HMC_GAUSSIAN),
 }
 
 # Prints a digest of every sampler's output in float32 and float64, with the process's thread
@@ -33,7 +36,8 @@ _SCRIPT = textwrap.dedent(
     from ebm_cuda import FusedChainKernel, _native
     cases = json.loads(sys.argv[1])
     out = {"threads": torch.get_num_threads(), "isa": _native.cpu_isa()}
-    for sampler, (sp, energy, ep) in cases.items():
+    for name, (sp, energy, ep) in cases.items():
+        sampler = name.split()[0]
         for dtype in (torch.float32, torch.float64):
             x0 = torch.linspace(-2, 2, 1003 * 3, dtype=dtype).reshape(1003, 3)
             sp_t = {k: torch.tensor(v, dtype=dtype) if isinstance(v, list) else v for k, v in sp.items()}
@@ -44,7 +48,7 @@ _SCRIPT = textwrap.dedent(
             h = hashlib.sha256()
             for t in (r.samples, r.energy, r.n_accepted, r.divergent, r.trajectory):
                 h.update(t.numpy().tobytes())
-            out[f"{sampler}/{dtype}"] = h.hexdigest()
+            out[f"{name}/{dtype}"] = h.hexdigest()
     print(json.dumps(out))
     """
 )
@@ -74,6 +78,7 @@ def test_output_does_not_depend_on_thread_count() -> None:
     two = _digests({"OMP_NUM_THREADS": "2"})
     assert (one["threads"], two["threads"]) == (1, 2)
     assert _strip(one) == _strip(two)
+    assert one["hmc/torch.float32"] != one["hmc jittered/torch.float32"]  # the jitter is applied
 
 
 def test_output_does_not_depend_on_cpu_instruction_set() -> None:
@@ -88,11 +93,11 @@ def test_output_does_not_depend_on_cpu_instruction_set() -> None:
         assert _strip(runs[level]) == first, level
 
 
-def _request(sampler: str, x0: torch.Tensor, seed: int):
-    sp, energy, ep = CASES[sampler]
+def _request(name: str, x0: torch.Tensor, seed: int):
+    sp, energy, ep = CASES[name]
     sp = {k: torch.tensor(v) if isinstance(v, list) else v for k, v in sp.items()}
     ep = {k: torch.tensor(v) if isinstance(v, list) else v for k, v in ep.items()}
-    return chain_request(sampler, sp, energy, ep, x0, 25, seed=seed, record_trajectory=True)
+    return chain_request(name.split()[0], sp, energy, ep, x0, 25, seed=seed, record_trajectory=True)
 
 
 @pytest.mark.parametrize("sampler", sorted(CASES))

@@ -11,6 +11,7 @@ evenly over its N_JUDGEMENTS judgements); seeds are fixed, so runs are reproduci
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Callable
 
 import pytest
@@ -65,6 +66,11 @@ CASES = [
         "gaussian", mean=MEAN_2D.float(), covariance=COV_2D.float()), 500, 100, "langevin/gaussian/cpu",
         _gaussian_judge(*ula_stationary(0.1)(MEAN_2D, COV_2D)), _starts(2)),
 ]
+# Half a period per trajectory without jitter (see test_chain_statistics.RESONANT_EPS).
+RESONANT_HMC = {"step_size": 2 * math.sin(math.pi / 20), "n_leapfrog": 10, "step_size_jitter": 0.5,
+                "adapt_step_size": False, "adapt_mass": False}
+CASES.append(Case("hmc-jitter-resonant", "hmc", RESONANT_HMC, lambda: ebm_core.energy("gaussian", dim=2), 200, 0,
+                  "hmc/gaussian/cpu", _gaussian_judge(torch.zeros(2), torch.eye(2)), _starts(2)))
 ULA_ANY_ENERGY_H = 0.1
 N_JUDGEMENTS = 2 * len(CASES) + sum(c.sampler != "langevin" for c in CASES) + 2
 RATE = 1e-3 / N_JUDGEMENTS

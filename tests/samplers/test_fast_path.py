@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import ebm_core
-from ebm_core.kernels import ChainKernel, ChainRequest, ChainResult, LangevinUpdateKernel
+from ebm_core.kernels import SAMPLER_PARAMS, ChainKernel, ChainRequest, ChainResult, LangevinUpdateKernel
 from ebm_core.registry import REGISTRY, Registry
 from ebm_core.sampling import fast_path
 
@@ -258,14 +258,18 @@ def test_a_factory_building_the_wrong_type_is_named() -> None:
             s.run(torch.zeros(3, 2), n_steps=4)
 
 
-def test_hmc_with_jitter_stays_on_torch() -> None:
+def test_hmc_step_size_jitter_is_passed_to_the_kernel() -> None:
+    """Jitter is part of the HMC kernel contract (ebm_core.kernels.SAMPLER_PARAMS)."""
     kernel = FakeChainKernel()
     s = ebm_core.sampler(
         "hmc", gaussian_2d(), step_size_jitter=0.2, adapt_step_size=False, adapt_mass=False
     )
     with installed({("hmc", "gaussian"): kernel}):
         r = s.run(torch.zeros(3, 2), n_steps=4)
-    assert kernel.requests == [] and r.fallback_reason == "HMC.kernel_params() returned None"
+    (request,) = kernel.requests
+    assert request.sampler_params["step_size_jitter"] == 0.2 and r.fallback_reason is None
+    declared = {p.name for p in SAMPLER_PARAMS["hmc"]}
+    assert set(request.sampler_params) <= declared
 
 
 def _neural():

@@ -54,6 +54,7 @@ struct ChainArgs {
   bool has_clamp = false;
   int64_t n_leapfrog = 1;
   uintptr_t inv_mass = 0;
+  double step_size_jitter = 0;
   uintptr_t gaussian_mean = 0;
   uintptr_t gaussian_precision = 0;
   uintptr_t gaussian_precision_diag = 0;
@@ -106,6 +107,8 @@ inline void check(const ChainArgs& a) {
   if (!(a.step_size > 0)) fail("step_size must be > 0");
   if (a.sampler == SamplerKind::hmc && (a.n_leapfrog < 1 || a.n_leapfrog > (1 << 30)))
     fail("n_leapfrog must be in [1, 2^30]");
+  if (a.sampler == SamplerKind::hmc && !(a.step_size_jitter >= 0 && a.step_size_jitter < 1))
+    fail("step_size_jitter must be in [0, 1)");
   if (a.chains == 0) return;
   if (!a.x0 || !a.samples || !a.energy_out || !a.n_accepted || !a.divergent)
     fail("x0, samples, energy_out, n_accepted and divergent must be set");

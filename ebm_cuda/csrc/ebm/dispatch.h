@@ -37,7 +37,8 @@ SamplerParams<T> sampler_params(const ChainArgs& a) {
                           a.has_clamp,
                           static_cast<int>(a.n_leapfrog),
                           param_ptr<T>(a.inv_mass),
-                          param_ptr<T>(a.mass_sqrt)};
+                          param_ptr<T>(a.mass_sqrt),
+                          static_cast<T>(a.step_size_jitter)};
 }
 
 template <class T, class F>

@@ -85,8 +85,8 @@ EBM_HD_INLINE Words4<U> philox4x32_10(Words4<U> c, PhiloxKey key) {
 /// The counter layout every ebm kernel uses: (block, chain, step mod 2³², step / 2³²).
 ///
 /// `block` numbers the groups of draws one chain needs in one step (normals 0–3 are block 0 in
-/// float32, …; kAcceptBlock holds the Metropolis–Hastings uniform), so no two draws of a run
-/// share a counter.
+/// float32, …; kAcceptBlock holds the Metropolis–Hastings uniform and kJitterBlock HMC's
+/// step-size jitter uniform), so no two draws of a run share a counter.
 template <class U>
 EBM_HD_INLINE Words4<U> philox_draw(PhiloxKey key, U block, U chain, uint64_t step) {
   // U{} + v broadcasts v to every lane (a no-op for a scalar U).
@@ -97,5 +97,8 @@ EBM_HD_INLINE Words4<U> philox_draw(PhiloxKey key, U block, U chain, uint64_t st
 
 /// The block index reserved for the accept/reject uniform of MALA and HMC.
 constexpr uint32_t kAcceptBlock = 0xFFFFFFFFu;
+
+/// The block index reserved for the uniform of HMC's step-size jitter (drawn only when j > 0).
+constexpr uint32_t kJitterBlock = 0xFFFFFFFEu;
 
 }  // namespace ebm

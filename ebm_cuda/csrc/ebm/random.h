@@ -98,6 +98,19 @@ EBM_HD_INLINE void fill_normals(PhiloxKey key, typename L::U chain, uint64_t ste
   }
 }
 
+/// u ~ Uniform[0, 1) for HMC's step-size jitter: word 0 (float) or words 0–1 (double) of the
+/// block kJitterBlock of (chain, step).
+template <class L>
+EBM_HD_INLINE typename L::V jitter_uniform(PhiloxKey key, typename L::U chain, uint64_t step) {
+  using T = typename L::Real;
+  const auto w = philox_draw(key, L::splat_u(kJitterBlock), chain, step);
+  if constexpr (sizeof(T) == 4) {
+    return uniform_co<L>(w.w0);
+  } else {
+    return uniform_co<L>(w.w0, w.w1);
+  }
+}
+
 /// log u with u ~ Uniform(0, 1]: the Metropolis–Hastings test accepts when log u < log α.
 template <class L>
 EBM_HD_INLINE typename L::V accept_log_uniform(PhiloxKey key, typename L::U chain,

@@ -8,8 +8,10 @@
 //             min(1, exp(E(x) − E(y) + log q(x|y) − log q(y|x))),
 //             log q(a|b) = −‖a − b + h g(b)‖² / (4h)   (so log q(y|x) = −‖ξ‖²/2);
 //             a non-finite E(y) is a rejection
-//   hmc       p = M^{1/2} ξ; L leapfrog steps of size ε; accepted with probability
-//             min(1, exp(H₀ − H₁)), H = E(x) + ½ pᵀM⁻¹p; a non-finite H₁ is a rejection
+//   hmc       p = M^{1/2} ξ; L leapfrog steps of size ε_t; accepted with probability
+//             min(1, exp(H₀ − H₁)), H = E(x) + ½ pᵀM⁻¹p; a non-finite H₁ is a rejection;
+//             ε_t = ε (1 + j (2u − 1)), u ~ U[0, 1) from block kJitterBlock of (chain, step),
+//             when the jitter j > 0 (else ε_t = ε and nothing is drawn)
 //
 // A step object owns views of its working arrays (each d lanes values: the state x and its
 // gradient g first, then scratch), so the chain driver (chain.h) and the launchers never look
@@ -37,6 +39,7 @@ struct SamplerParams {
   int n_leapfrog;     // L (hmc)
   const T* inv_mass;  // M⁻¹ diagonal (hmc)
   const T* mass_sqrt; // M^{1/2} diagonal = 1/√inv_mass (hmc), precomputed by the wrapper
+  T step_size_jitter; // j in [0, 1) (hmc)
 };
 
 /// Unadjusted Langevin (ULA). Arrays: x, g, ξ.
@@ -148,6 +151,7 @@ struct HmcStep {
   View x, g, xp, gp, p;
   int d;
   T eps;
+  T jitter;
   int n_leapfrog;
   const T* inv_mass;
   const T* mass_sqrt;
@@ -156,8 +160,8 @@ struct HmcStep {
   template <class Arrays>
   EBM_HD_INLINE HmcStep(const SamplerParams<T>& prm, Arrays arrays, int dim)
       : x(arrays(0)), g(arrays(1)), xp(arrays(2)), gp(arrays(3)), p(arrays(4)), d(dim),
-        eps(prm.step_size), n_leapfrog(prm.n_leapfrog), inv_mass(prm.inv_mass),
-        mass_sqrt(prm.mass_sqrt), ex(L::splat(T(0))) {}
+        eps(prm.step_size), jitter(prm.step_size_jitter), n_leapfrog(prm.n_leapfrog),
+        inv_mass(prm.inv_mass), mass_sqrt(prm.mass_sqrt), ex(L::splat(T(0))) {}
 
   template <class Energy>
   EBM_HD_INLINE void init(const Energy& f) {
@@ -166,7 +170,12 @@ struct HmcStep {
 
   template <class Energy>
   EBM_HD_INLINE M advance(const Energy& f, PhiloxKey key, typename L::U chain, uint64_t step) {
-    const T half = T(0.5) * eps;
+    V eps_t = L::splat(eps);  // this transition's step size, per lane
+    if (jitter > T(0)) {
+      const V u = jitter_uniform<L>(key, chain, step);
+      eps_t = eps * (T(1) + jitter * (T(2) * u - T(1)));
+    }
+    const V half = T(0.5) * eps_t;
     fill_normals<L>(key, chain, step, d, p);
     V kinetic0 = L::splat(T(0));
     for (int j = 0; j < d; ++j) {
@@ -177,14 +186,14 @@ struct HmcStep {
     }
     V ep = ex;
     for (int l = 0; l < n_leapfrog; ++l) {
-      for (int j = 0; j < d; ++j) xp[j] = xp[j] + eps * inv_mass[j] * p[j];
+      for (int j = 0; j < d; ++j) xp[j] = xp[j] + eps_t * inv_mass[j] * p[j];
       const bool last = l + 1 == n_leapfrog;
       if (last) {
         ep = energy_and_gradient<L>(f, xp, gp, d);
       } else {
         gradient<L>(f, xp, gp, d);
       }
-      const T kick = last ? half : eps;
+      const V kick = last ? half : eps_t;
       for (int j = 0; j < d; ++j) p[j] = p[j] - kick * gp[j];
     }
     V kinetic1 = L::splat(T(0));

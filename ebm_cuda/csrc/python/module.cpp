@@ -105,6 +105,7 @@ PYBIND11_MODULE(_native, m) {
       .def_readwrite("n_leapfrog", &ChainArgs::n_leapfrog)
       .def_readwrite("inv_mass", &ChainArgs::inv_mass)
       .def_readwrite("mass_sqrt", &ChainArgs::mass_sqrt)
+      .def_readwrite("step_size_jitter", &ChainArgs::step_size_jitter)
       .def_readwrite("gaussian_mean", &ChainArgs::gaussian_mean)
       .def_readwrite("gaussian_precision", &ChainArgs::gaussian_precision)
       .def_readwrite("gaussian_precision_diag", &ChainArgs::gaussian_precision_diag)

@@ -1,7 +1,9 @@
 """The counter-based random numbers the kernels draw, exposed for tests and inspection.
 
 Every draw of a kernel is Philox4x32-10 of the counter (block, chain, step mod 2³², step / 2³²)
-under the key (seed mod 2³², seed / 2³²); normals come from Box–Muller (see csrc/ebm/random.h).
+under the key (seed mod 2³², seed / 2³²): blocks 0, 1, … give the step's normals (Box–Muller,
+see csrc/ebm/random.h), block 0xFFFFFFFF the Metropolis–Hastings uniform and block 0xFFFFFFFE
+the uniform u of HMC's step-size jitter, ε (1 + j (2u − 1)).
 """
 
 from __future__ import annotations

@@ -170,8 +170,6 @@ class HMC(AdaptiveStepSizeSampler):
         self._inv_mass = state.inv_mass.detach().clone()
 
     def kernel_params(self) -> Mapping[str, Any] | None:
-        if self.step_size_jitter > 0:  # not part of the kernel contract
-            return None
         if self._inv_mass is None and self.energy.event_shape is None:
             return None
         event = torch.Size(self.energy.event_shape or self._inv_mass.shape)
@@ -179,6 +177,7 @@ class HMC(AdaptiveStepSizeSampler):
             "step_size": self.step_size,
             "n_leapfrog": self.n_leapfrog,
             "inv_mass": self._inv_mass_for(event).reshape(-1),
+            "step_size_jitter": self.step_size_jitter,
         }
 
     def state_dict(self) -> dict[str, Any]:
