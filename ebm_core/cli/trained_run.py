@@ -42,9 +42,11 @@ class TrainedRun:
 
 
 def looks_like_run(text: str) -> bool:
-    """Whether an ``ENERGY`` argument is a path to a run rather than a registered name."""
+    """Whether an ``ENERGY`` argument is a path to a run rather than a registered name: it ends
+    in ``.pt``, has a path separator, or is a folder holding a checkpoint (a bare folder named
+    like an energy, ``./gaussian`` say, does not shadow the energy)."""
     path = Path(text)
-    return path.suffix == ".pt" or path.is_dir() or "/" in text or "\\" in text
+    return path.suffix == ".pt" or "/" in text or "\\" in text or (path / CHECKPOINT_NAME).is_file()
 
 
 def load_run(target: str | Path) -> TrainedRun:

@@ -114,3 +114,15 @@ def test_missing_config_is_named(run: Path, tmp_path: Path, capsys) -> None:
     (tmp_path / "checkpoint.pt").write_bytes((run / "checkpoint.pt").read_bytes())
     assert main(["sample", str(tmp_path), *FAST, "--out", str(tmp_path / "x.pt")]) == 2
     assert "no config.json beside" in capsys.readouterr().err
+
+
+def test_a_bare_run_folder_name_is_a_run_but_an_empty_folder_does_not_shadow_an_energy(
+    run: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(run.parent)
+    assert main(["sample", run.name, *FAST, "--out", str(tmp_path / "a.pt")]) == 0
+    assert "'mlp' trained by" in capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gaussian").mkdir()
+    assert main(["sample", "gaussian", *FAST, "--out", str(tmp_path / "g.pt")]) == 0
+    assert "samples of 'gaussian' with 'hmc'" in capsys.readouterr().out
