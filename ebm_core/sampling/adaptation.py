@@ -1,4 +1,7 @@
-"""Burn-in adaptation: dual-averaging step size and Stan-style windowed diagonal mass matrix.
+"""Burn-in adaptation: dual-averaging step size and Stan-style windowed diagonal mass matrix,
+robust to chains started far from the typical set (per-chain step sizes early on, restarts of
+hopeless chains and a mass matrix that leaves out chains still far off — see
+:class:`WindowedAdaptation` and :mod:`~ebm_core.sampling.chain_health`).
 
 The base loop drives an :class:`Adaptation` through the burn-in only — ``start`` before the
 first step, ``update`` after each burn-in step, ``finish`` after the last — so the kept
