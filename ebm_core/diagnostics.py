@@ -52,7 +52,6 @@ import torch
 __all__ = [
     "autocovariance",
     "effective_sample_size",
-    "regularized_incomplete_beta",
     "split_rhat",
     "split_rhat_critical_value",
 ]
@@ -144,74 +143,11 @@ def split_rhat_critical_value(chains: int, draws: int, alpha: float) -> float:
         raise ValueError(f"need at least 1 chain of 4 draws, got {chains} chains of {draws}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be a probability in (0, 1), got {alpha!r}")
+    import scipy.stats
+
     m, n = 2 * chains, draws // 2
-    d1, d2 = m - 1.0, m * (n - 1.0)
-
-    def f_tail(f: float) -> float:  # P(F > f) = I_{d2/(d2 + d1 f)}(d2/2, d1/2)
-        return regularized_incomplete_beta(
-            d2 / (d2 + d1 * f), d2 / 2, d1 / 2, one_minus_x=d1 * f / (d2 + d1 * f)
-        )
-
-    low, high = 0.0, 1.0
-    while f_tail(high) > alpha:
-        low, high = high, 2.0 * high
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        if mid in (low, high):
-            break
-        low, high = (mid, high) if f_tail(mid) > alpha else (low, mid)
-    return math.sqrt((n - 1) / n + high / n)
-
-
-def regularized_incomplete_beta(
-    x: float, a: float, b: float, *, one_minus_x: float | None = None
-) -> float:
-    """``I_x(a, b)``, the regularized incomplete beta function (the Beta(a, b) CDF at x).
-
-    Evaluated by its continued fraction (Numerical Recipes §6.4, modified Lentz) on the side
-    of ``x`` where it converges fast, so neither tail suffers cancellation. Pass
-    ``one_minus_x`` when ``x`` is close to 1 and ``1 − x`` is known more precisely. Student-t
-    and F tail probabilities are instances: ``P(|T_ν| > t) = I_{ν/(ν+t²)}(ν/2, ½)``.
-
-    Example::
-
-        from ebm_core.diagnostics import regularized_incomplete_beta
-        assert abs(regularized_incomplete_beta(0.5, 2.0, 2.0) - 0.5) < 1e-14
-    """
-    if one_minus_x is None:
-        one_minus_x = 1.0 - x
-    if x <= 0.0 or one_minus_x <= 0.0:
-        return 0.0 if x <= 0.0 else 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-        + a * math.log(x) + b * math.log(one_minus_x)
-    )
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _beta_continued_fraction(x, a, b) / a
-    return 1.0 - math.exp(log_front) * _beta_continued_fraction(one_minus_x, b, a) / b
-
-
-def _beta_continued_fraction(x: float, a: float, b: float) -> float:
-    tiny, eps = 1e-300, 1e-16
-
-    def guard(v: float) -> float:
-        return tiny if abs(v) < tiny else v
-
-    c, d = 1.0, 1.0 / guard(1.0 - (a + b) * x / (a + 1.0))
-    h = d
-    for m in range(1, 10_000):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 / guard(1.0 + numerator * d)
-            c = guard(1.0 + numerator / c)
-            h *= d * c
-        if abs(d * c - 1.0) < eps:
-            return h
-    raise ArithmeticError(
-        f"incomplete beta continued fraction did not converge (x={x}, a={a}, b={b})"
-    )
+    f = float(scipy.stats.f.isf(alpha, m - 1, m * (n - 1)))
+    return math.sqrt((n - 1) / n + f / n)
 
 
 def _split_chains(draws: torch.Tensor) -> torch.Tensor:

@@ -10,7 +10,7 @@ is right. These functions turn an overall false-fail budget into per-test thresh
   ``P(sup|Fₙ − F| > ε) ≤ 2 exp(−2nε²)``: exact for every n (no asymptotics) and for any
   continuous F;
 * :func:`t_threshold` — the two-sided critical value of Student's t with ν degrees of
-  freedom (exact, from the regularized incomplete beta function), for a mean of a few
+  freedom (exact, scipy's quantile), for a mean of a few
   dozen replicates standardised by their own spread.
 
 Example::
@@ -27,7 +27,6 @@ import math
 from statistics import NormalDist
 
 from ..checks import positive_int, probability
-from ..diagnostics import regularized_incomplete_beta
 
 
 def bonferroni(false_fail_rate: float, n_tests: int) -> float:
@@ -52,37 +51,16 @@ def ks_threshold(n: int, alpha: float) -> float:
 def t_threshold(alpha: float, dof: int) -> float:
     """``t`` with ``P(|T| > t) = alpha`` for ``T`` Student-t with ``dof`` degrees of freedom.
 
-    Exact, not an expansion: the two-sided tail is the regularized incomplete beta function
-    ``P(|T| > t) = I_x(ν/2, ½)`` with ``x = ν/(ν + t²)`` (Abramowitz & Stegun 26.7.1, 26.5.27),
-    evaluated by its continued fraction
-    (:func:`ebm_core.diagnostics.regularized_incomplete_beta`), and solved for t by bisection to
-    the last bit. The upper end of the final bracket is returned, so the threshold errs high
-    (conservative) by at most rounding. Agrees with ``scipy.stats.t.isf(alpha / 2, dof)`` to
-    ~1e-11 relative (tested for ν = 1 … 40 and alpha down to 1e-12).
+    The exact quantile, ``scipy.stats.t.isf(alpha / 2, dof)`` — not an expansion: the
+    Cornish–Fisher series this replaced erred low (anti-conservative) by up to 37 % at ν = 3.
 
     Example::
 
         from ebm_core.testing import t_threshold
         assert abs(t_threshold(0.05, 30) - 2.0423) < 1e-3
     """
+    import scipy.stats
+
     alpha = probability(alpha, "alpha")
     dof = positive_int(dof, "dof", "the degrees of freedom")
-    low, high = 0.0, 1.0
-    while _t_two_sided_tail(high, int(dof)) > alpha:
-        low, high = high, 2.0 * high
-    while True:
-        mid = 0.5 * (low + high)
-        if mid in (low, high):
-            return high
-        if _t_two_sided_tail(mid, int(dof)) > alpha:
-            low = mid
-        else:
-            high = mid
-
-
-def _t_two_sided_tail(t: float, dof: int) -> float:
-    """``P(|T| > t) = I_x(ν/2, ½)``, ``x = ν/(ν + t²)``, for Student's t with ``dof`` = ν."""
-    if t <= 0.0:
-        return 1.0
-    x, one_minus_x = dof / (dof + t * t), t * t / (dof + t * t)
-    return regularized_incomplete_beta(x, dof / 2.0, 0.5, one_minus_x=one_minus_x)
+    return float(scipy.stats.t.isf(alpha / 2.0, dof))
