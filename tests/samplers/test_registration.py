@@ -29,4 +29,6 @@ def test_selected_by_qualified_name() -> None:
     energy = ebm_core.energy("gaussian", dim=3)
     s = ebm_core.sampler("ebm-core:hmc", energy, step_size=0.1, n_leapfrog=4)
     assert s.sample(torch.zeros(5, 3), n_steps=3).shape == (5, 3)
-    assert s.kernel_key == "hmc" and set(s.kernel_params()) == {"step_size", "n_leapfrog", "inv_mass"}
+    assert s.kernel_key == "hmc" and set(s.kernel_params()) == {
+        "step_size", "n_leapfrog", "inv_mass", "step_size_jitter"
+    }
