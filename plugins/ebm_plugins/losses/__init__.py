@@ -23,6 +23,8 @@ import ebm_core
 def ebm_register_losses(register):
     from .contrastive_divergence import ContrastiveDivergence, PersistentContrastiveDivergence
     from .denoising_score_matching import DenoisingScoreMatching
+    from .jem import JEMLoss
+    from .nce import NCE
     from .score_matching import ScoreMatching
     from .sliced_score_matching import SlicedScoreMatching
 
@@ -31,3 +33,5 @@ def ebm_register_losses(register):
     register("score_matching", ScoreMatching)
     register("sliced_score_matching", SlicedScoreMatching)
     register("denoising_score_matching", DenoisingScoreMatching)
+    register("nce", NCE)
+    register("jem", JEMLoss)
