@@ -22,7 +22,7 @@ from .api import (
     sampler,
     unregister_plugin,
 )
-from .contracts import Energy, Loss, Sampler
+from .contracts import AdaptiveMassSampler, AdaptiveSampler, Energy, Loss, Sampler
 from .errors import (
     AmbiguousComponentError,
     EbmError,
@@ -45,6 +45,8 @@ from .sampling import (
 
 __all__ = [
     "__version__",
+    "AdaptiveMassSampler",
+    "AdaptiveSampler",
     "AmbiguousComponentError",
     "ComponentRecord",
     "EbmError",

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 MODULES = [
+    "ebm_core.contracts.adaptive_sampler",
     "ebm_core.contracts.sampler",
     "ebm_core.diagnostics",
     "ebm_core.sampling.adaptation",

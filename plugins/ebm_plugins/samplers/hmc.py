@@ -7,11 +7,11 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
-from ebm_core.checks import positive_int, positive_tensor, unit_interval
+from ebm_core import AdaptiveMassSampler
+from ebm_core.checks import positive_int, unit_interval
 from ebm_core.sampling import ChainState
 from ebm_core.sampling.state import per_chain_view
 
-from ._adaptive import AdaptiveStepSizeSampler
 from .leapfrog import leapfrog
 
 
@@ -25,7 +25,7 @@ class HMCState(ChainState):
     jitter: torch.Tensor | None = None
 
 
-class HMC(AdaptiveStepSizeSampler):
+class HMC(AdaptiveMassSampler):
     """Hamiltonian Monte Carlo: L leapfrog steps, then a Metropolis test, per chain.
 
     With ``M = diag(1 / inv_mass)``: draw ``p ~ N(0, M)``, integrate
@@ -87,22 +87,13 @@ class HMC(AdaptiveStepSizeSampler):
             step_size=step_size,
             adapt_step_size=adapt_step_size,
             target_accept=target_accept,
+            inv_mass=inv_mass,
+            adapt_mass=adapt_mass,
         )
         self.n_leapfrog = positive_int(
             n_leapfrog, "n_leapfrog", "it is the number of leapfrog steps per proposal, e.g. 10"
         )
-        self.adapt_mass = bool(adapt_mass)
         self.step_size_jitter = unit_interval(step_size_jitter, "step_size_jitter")
-        self._inv_mass = None if inv_mass is None else positive_tensor(inv_mass, "inv_mass")
-
-    @property
-    def inv_mass(self) -> torch.Tensor | None:
-        """The diagonal inverse mass matrix (adapted after a burn-in), ``None`` for the identity."""
-        return self._inv_mass
-
-    @inv_mass.setter
-    def inv_mass(self, value: Any) -> None:
-        self._inv_mass = None if value is None else positive_tensor(value, "inv_mass")
 
     def init(self, x: torch.Tensor) -> HMCState:
         energy, grad = self.energy.energy_and_grad(x)
@@ -113,11 +104,7 @@ class HMC(AdaptiveStepSizeSampler):
             energy=energy,
             accepted=zeros.bool(),
             accept_prob=zeros,
-            step_size=self._step_size_tensor(x),
-            # A private copy: burn-in adapts it in place and commits only at its end.
-            inv_mass=self._inv_mass_for(x.shape[1:]).to(
-                dtype=x.dtype, device=x.device, copy=True
-            ),
+            **self.tuned_fields(x),  # step_size, inv_mass: private copies burn-in adapts
             momentum=torch.empty_like(x),
             proposal=torch.empty_like(x),
             uniform=torch.empty_like(energy),
@@ -149,26 +136,6 @@ class HMC(AdaptiveStepSizeSampler):
         state.n_grad_evals += self.n_leapfrog
         return state
 
-    def _inv_mass_for(self, event_shape: torch.Size) -> torch.Tensor:
-        if self._inv_mass is None:
-            return torch.ones(event_shape)
-        size = event_shape.numel()
-        if self._inv_mass.numel() == 1:
-            return self._inv_mass.reshape(()).expand(event_shape).clone()
-        if self._inv_mass.numel() != size:
-            raise ValueError(
-                f"inv_mass has {self._inv_mass.numel()} entries but one sample has {size} "
-                f"elements (event shape {tuple(event_shape)}); pass a scalar or {size} entries"
-            )
-        return self._inv_mass.reshape(event_shape)
-
-    def _adapts_mass(self) -> bool:
-        return self.adapt_mass
-
-    def _commit(self, state: ChainState) -> None:
-        super()._commit(state)
-        self._inv_mass = state.inv_mass.detach().clone()
-
     def kernel_params(self) -> Mapping[str, Any] | None:
         if self._inv_mass is None and self.energy.event_shape is None:
             return None
@@ -176,19 +143,9 @@ class HMC(AdaptiveStepSizeSampler):
         return {
             "step_size": self.step_size,
             "n_leapfrog": self.n_leapfrog,
-            "inv_mass": self._inv_mass_for(event).reshape(-1),
+            "inv_mass": self.inv_mass_for(event).reshape(-1),
             "step_size_jitter": self.step_size_jitter,
         }
-
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        inv_mass = self._inv_mass
-        state["inv_mass"] = None if inv_mass is None else inv_mass.detach().cpu().clone()
-        return state
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.inv_mass = state["inv_mass"]
 
     def __repr__(self) -> str:
         return (

@@ -7,10 +7,9 @@ from typing import Any, ClassVar, Mapping
 
 import torch
 
+from ebm_core import AdaptiveSampler
 from ebm_core.sampling import ChainState
 from ebm_core.sampling.state import per_chain_view
-
-from ._adaptive import AdaptiveStepSizeSampler
 
 
 @dataclasses.dataclass
@@ -21,7 +20,7 @@ class MALAState(ChainState):
     uniform: torch.Tensor | None = None
 
 
-class MALA(AdaptiveStepSizeSampler):
+class MALA(AdaptiveSampler):
     """Langevin proposal with a Metropolis–Hastings test: exact for ``p ∝ exp(−E)``.
 
     With ``g = ∇E`` and ξ ~ N(0, I), propose ``y = x − h g(x) + √(2h) ξ``; with
@@ -75,9 +74,9 @@ class MALA(AdaptiveStepSizeSampler):
             energy=energy,
             accepted=zeros.bool(),
             accept_prob=zeros,
-            step_size=self._step_size_tensor(x),
             noise=torch.empty_like(x),
             uniform=torch.empty_like(energy),
+            **self.tuned_fields(x),
         )
 
     def step(self, state: MALAState, generator: torch.Generator | None = None) -> MALAState:

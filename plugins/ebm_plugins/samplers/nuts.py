@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
-from ebm_core.checks import positive_float, positive_int, positive_tensor
+from ebm_core import AdaptiveMassSampler
+from ebm_core.checks import positive_float, positive_int
 from ebm_core.sampling import ChainState
 
-from ._adaptive import AdaptiveStepSizeSampler
 from .nuts_tree import nuts_transition
 
 
@@ -39,7 +39,7 @@ class NUTSState(ChainState):
     total_rows: int = 0
 
 
-class NUTS(AdaptiveStepSizeSampler):
+class NUTS(AdaptiveMassSampler):
     """The No-U-Turn sampler: HMC whose trajectory length adapts to each chain and point.
 
     Per transition: draw ``p ~ N(0, M)`` and build a trajectory of ``H(x, p) = E(x) + ½ pᵀ M⁻¹ p``
@@ -101,6 +101,8 @@ class NUTS(AdaptiveStepSizeSampler):
             step_size=step_size,
             adapt_step_size=adapt_step_size,
             target_accept=target_accept,
+            inv_mass=inv_mass,
+            adapt_mass=adapt_mass,
         )
         self.max_tree_depth = positive_int(
             max_tree_depth, "max_tree_depth",
@@ -111,35 +113,7 @@ class NUTS(AdaptiveStepSizeSampler):
             "max_energy_error",
             "an energy error above it marks a divergence; Stan uses 1000",
         )
-        self.adapt_mass = bool(adapt_mass)
-        self._inv_mass = None if inv_mass is None else positive_tensor(inv_mass, "inv_mass")
         self._record: NUTSState | None = None
-
-    # ------------------------------------------------------------------ mass
-    @property
-    def inv_mass(self) -> torch.Tensor | None:
-        """The diagonal inverse mass matrix (adapted after a burn-in), ``None`` for the identity."""
-        return self._inv_mass
-
-    @inv_mass.setter
-    def inv_mass(self, value: Any) -> None:
-        self._inv_mass = None if value is None else positive_tensor(value, "inv_mass")
-
-    def _inv_mass_for(self, event_shape: torch.Size) -> torch.Tensor:
-        if self._inv_mass is None:
-            return torch.ones(event_shape)
-        if self._inv_mass.numel() == 1:
-            return self._inv_mass.reshape(()).expand(event_shape).clone()
-        if self._inv_mass.numel() != event_shape.numel():
-            raise ValueError(
-                f"inv_mass has {self._inv_mass.numel()} entries but one sample has "
-                f"{event_shape.numel()} elements (event shape {tuple(event_shape)}); pass a "
-                f"scalar or {event_shape.numel()} entries"
-            )
-        return self._inv_mass.reshape(event_shape)
-
-    def _adapts_mass(self) -> bool:
-        return self.adapt_mass
 
     # ------------------------------------------------------------------ kernel
     def init(self, x: torch.Tensor) -> NUTSState:
@@ -147,9 +121,7 @@ class NUTS(AdaptiveStepSizeSampler):
         zeros = torch.zeros_like(energy)
         state = NUTSState(
             x=x, grad=grad, energy=energy, accepted=zeros.bool(), accept_prob=zeros,
-            step_size=self._step_size_tensor(x),
-            inv_mass=self._inv_mass_for(x.shape[1:]).to(dtype=x.dtype, device=x.device),
-            momentum=torch.empty_like(x),
+            momentum=torch.empty_like(x), **self.tuned_fields(x),
         )
         _restart_records(state)
         self._record = state
@@ -171,9 +143,8 @@ class NUTS(AdaptiveStepSizeSampler):
         _record(state, t)
         return state
 
-    def _commit(self, state: ChainState) -> None:
-        super()._commit(state)
-        self._inv_mass = state.inv_mass.detach().cpu().clone()
+    def commit_adaptation(self, state: ChainState) -> None:
+        super().commit_adaptation(state)
         _restart_records(state)  # the reports describe the kept transitions
 
     # ------------------------------------------------------------------ reports
@@ -210,17 +181,6 @@ class NUTS(AdaptiveStepSizeSampler):
         if self._record is None:
             raise RuntimeError(f"{what} is measured by a run: call run() or sample() first")
         return self._record
-
-    # ------------------------------------------------------------------ checkpoints
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        inv_mass = self._inv_mass
-        state["inv_mass"] = None if inv_mass is None else inv_mass.detach().cpu().clone()
-        return state
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.inv_mass = state["inv_mass"]
 
     def __repr__(self) -> str:
         return (
