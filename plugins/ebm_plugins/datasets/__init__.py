@@ -3,7 +3,9 @@
 Each is selected by name with ``ebm_core.dataset(name, **kw)`` and has
 ``sample(n, generator=None) -> (n, 2)`` and ``as_iterable(batch_size, seed=...)`` (an
 ``IterableDataset`` of batches); the mixtures and the checkerboard also have an exact
-``log_prob(x)`` for evaluation.
+``log_prob(x)`` for evaluation. Real image data (``digits``, ``mnist_5k``, the user's own
+``array`` / ``image_folder`` / ``torch_dataset`` and the ``ood`` sets) are
+:class:`~ebm_plugins.datasets.images.ImageData` tables; see the guide "Real data and image EBMs".
 
 Example::
 
