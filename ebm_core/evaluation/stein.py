@@ -43,6 +43,8 @@ from typing import Any
 
 import torch
 
+from .. import checks
+
 #: Above this many samples the ``n × n`` Stein-kernel matrix is refused (memory).
 MAX_SAMPLES = 10_000
 
@@ -88,12 +90,11 @@ def kernel_stein_discrepancy(
     n = samples.shape[0]
     if not 2 <= n <= MAX_SAMPLES:
         raise ValueError(f"samples must hold between 2 and {MAX_SAMPLES} points, got {n}; subsample them")
-    if not (isinstance(c, (int, float)) and c > 0):
-        raise ValueError(f"c must be a number > 0, got {c!r}")
-    if not (isinstance(beta, (int, float)) and -1 < beta < 0):
-        raise ValueError(f"beta must be in (-1, 0), got {beta!r}")
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
-        raise ValueError(f"n_bootstrap must be an integer >= 0, got {n_bootstrap!r}")
+    c = checks.positive_float(c, "c", "the IMQ kernel's scale, e.g. 1.0")
+    beta = checks.float_in_range(beta, "beta", -1.0, 0.0, "the IMQ exponent, e.g. -0.5")
+    if beta in (-1.0, 0.0):
+        raise ValueError(f"beta must be strictly between -1 and 0, got beta={beta!r}")
+    n_bootstrap = checks.non_negative_int(n_bootstrap, "n_bootstrap", "0 runs no bootstrap test")
     score_fn = energy.score if hasattr(energy, "score") else energy
     x = samples.detach()
     reference = energy.reference_tensor() if hasattr(energy, "reference_tensor") else None
@@ -103,7 +104,7 @@ def kernel_stein_discrepancy(
     if not bool(torch.isfinite(score).all()):
         raise ValueError("the score is NaN or inf at some samples; drop them or check the energy")
     points = x.reshape(n, -1).to(torch.float64)
-    u = _stein_kernel_matrix(points, score, float(c), float(beta))
+    u = _stein_kernel_matrix(points, score, c, beta)
     u.fill_diagonal_(0.0)
     ksd_squared = float(u.sum()) / (n * (n - 1))
     if n_bootstrap == 0:

@@ -62,6 +62,8 @@ def test_callable_score_and_bad_input():
     assert by_energy.ksd_squared == pytest.approx(by_score.ksd_squared, rel=1e-6)
     with pytest.raises(ValueError, match="beta"):
         kernel_stein_discrepancy(e, x, beta=0.5)
+    with pytest.raises(ValueError, match="strictly between"):
+        kernel_stein_discrepancy(e, x, beta=0.0)
     with pytest.raises(ValueError, match="c must"):
         kernel_stein_discrepancy(e, x, c=0.0)
     with pytest.raises(ValueError, match="at least|between 2"):
