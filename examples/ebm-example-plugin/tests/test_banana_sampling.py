@@ -36,15 +36,20 @@ def test_adaptation_reaches_the_target_acceptance_and_scales(ebm_single_thread):
     rwm = ebm_core.sampler("rwm", energy, target_accept=0.3)
     result = rwm.run(n_samples=1000, n_steps=1000, burn_in=600, generator=torch.Generator().manual_seed(3))
     assert abs(result.mean_acceptance_rate - 0.3) < 0.05
-    assert torch.allclose(rwm.scale, torch.tensor([0.25, 4.0], dtype=torch.float64), rtol=0.2)
+    assert torch.allclose(rwm.inv_mass, torch.tensor([0.25, 4.0]), rtol=0.2)
 
 
-def test_checkpoint_round_trip(ebm_single_thread):
+def test_checkpoint_round_trip_resumes_exactly(ebm_single_thread):
+    """A sampler restored from ``state_dict()`` continues the tuning exactly as the original."""
     rwm = ebm_core.sampler("rwm", ebm_core.energy("gaussian", dim=2))
     rwm.run(n_samples=200, n_steps=300, burn_in=200, generator=torch.Generator().manual_seed(4))
     copy = ebm_core.sampler("rwm", ebm_core.energy("gaussian", dim=2))
     copy.load_state_dict(rwm.state_dict())
-    assert copy.step_size == rwm.step_size and torch.equal(copy.scale, rwm.scale)
+    assert copy.step_size == rwm.step_size and torch.equal(copy.inv_mass, rwm.inv_mass.double())
+    x0 = torch.zeros(50, 2, dtype=torch.float64)
+    runs = [s.run(x0, n_steps=120, burn_in=100, generator=torch.Generator().manual_seed(5))
+            for s in (rwm, copy)]
+    assert torch.equal(runs[0].samples, runs[1].samples) and copy.step_size == rwm.step_size
 
 
 def test_registered_by_name_with_metadata():

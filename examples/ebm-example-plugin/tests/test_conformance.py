@@ -20,7 +20,7 @@ class TestRandomWalkMetropolisWithoutAdaptation(SamplerConformance):
     """The fixed kernel (no tuning) is exact too; it needs a sensible step and longer runs."""
 
     sampler = "rwm"
-    sampler_kwargs = {"step_size": 1.5, "adapt_step_size": False, "adapt_scale": False}
+    sampler_kwargs = {"step_size": 1.5, "adapt_step_size": False, "adapt_mass": False}
     targets = ("correlated_gaussian",)
     n_steps = 600
     burn_in = 300

@@ -1,49 +1,43 @@
-"""Random-walk Metropolis (RWM) with a diagonal proposal adapted during burn-in."""
+"""Random-walk Metropolis (RWM) with its step size and diagonal proposal variance tuned in burn-in."""
 
 from __future__ import annotations
-
-import dataclasses
-from typing import Any, Mapping
 
 import torch
 
 import ebm_core
-from ebm_core import checks
-from ebm_core.sampling import ChainState, DualAveraging, WindowedAdaptation
+from ebm_core.sampling import ChainState
+from ebm_core.sampling.state import per_chain_view
 
 
-@dataclasses.dataclass
-class RWMState(ChainState):
-    """The chain state plus reusable buffers for the proposal noise and the uniforms."""
-
-    noise: torch.Tensor | None = None
-    uniform: torch.Tensor | None = None
-
-
-class RandomWalkMetropolis(ebm_core.Sampler):
+class RandomWalkMetropolis(ebm_core.AdaptiveMassSampler):
     """Random-walk Metropolis: propose ``y = x + ε √v ⊙ ξ``, ξ ~ N(0, I); accept with
     probability ``min(1, exp(E(x) − E(y)))``.
 
     The proposal is symmetric (``q(y | x) = q(x | y)``), so the Metropolis ratio needs only
     the energies: the chain leaves ``p ∝ exp(−E)`` invariant exactly, for any ``ε > 0`` and
-    any positive ``v``. A non-finite ``E(y)`` is a rejection, so chains never diverge. No
-    gradient is evaluated; one energy evaluation per step.
+    any positive ``v`` (``inv_mass``). A non-finite ``E(y)`` is a rejection, so chains never
+    diverge. No gradient is evaluated; one energy evaluation per step.
 
-    During ``burn_in`` (then frozen, so the kept samples come from one fixed kernel):
+    The tuning comes from :class:`ebm_core.AdaptiveMassSampler`; during ``burn_in`` (then
+    frozen, so the kept samples come from one fixed kernel):
 
     * ``ε`` is tuned by dual averaging towards ``target_accept`` — 0.234 is optimal for
       many i.i.d. coordinates (Roberts, Gelman & Gilks 1997); in one or two dimensions the
-      optimum is nearer 0.35–0.45, but the efficiency curve is flat around it;
-    * ``v`` (``adapt_scale``) becomes the variance of the chains' positions, estimated in
+      optimum is nearer 0.35–0.45, but the efficiency curve is flat around it. Early in
+      warm-up each chain tunes its own ε (``per_chain_step_size``);
+    * ``v`` (``adapt_mass``) becomes the variance of the chains' positions, estimated in
       Stan's doubling windows (:func:`ebm_core.sampling.mass_matrix_windows`) and pooled over
-      all chains: with ``v`` equal to the target's variances every coordinate moves on its
+      the chains: with ``v`` equal to the target's variances every coordinate moves on its
       own scale.
+
+    ``state_dict()`` holds the tuned ``step_size``, ``inv_mass`` and the dual-averaging state.
 
     Args:
         energy: any :class:`ebm_core.Energy`.
         step_size: ``ε > 0``; the initial value when adapting.
-        scale: the diagonal ``v`` (scalar or one entry per event element); default 1.
-        adapt_step_size, adapt_scale: what to tune during burn-in.
+        inv_mass: the proposal's diagonal variance ``v`` (scalar or one entry per event
+            element); ``None`` means 1 everywhere.
+        adapt_step_size, adapt_mass: what to tune during burn-in.
         target_accept: the acceptance rate adaptation aims at.
 
     Example::
@@ -56,119 +50,28 @@ class RandomWalkMetropolis(ebm_core.Sampler):
         assert torch.allclose(x.var(0), torch.tensor([0.25, 4.0]), rtol=0.15)
     """
 
-    def __init__(
-        self,
-        energy: Any,
-        step_size: float = 1.0,
-        scale: Any = None,
-        adapt_step_size: bool = True,
-        adapt_scale: bool = True,
-        target_accept: float = 0.234,
-    ) -> None:
-        super().__init__(energy)
-        self.target_accept = checks.probability(target_accept, "target_accept")
-        self.adapt_step_size = bool(adapt_step_size)
-        self.adapt_scale = bool(adapt_scale)
-        self.scale = scale
-        self.step_size = step_size
+    per_chain_step_size = True  # step() broadcasts a (chains,) step size
 
-    # ----------------------------------------------------------- parameters
-    @property
-    def step_size(self) -> float:
-        """ε used after burn-in (the adapted value once a burn-in has run)."""
-        return self._step_size
+    def __init__(self, energy, step_size=1.0, inv_mass=None, adapt_step_size=True,
+                 adapt_mass=True, target_accept=0.234):
+        super().__init__(energy, step_size=step_size, target_accept=target_accept,
+                         adapt_step_size=adapt_step_size, inv_mass=inv_mass, adapt_mass=adapt_mass)
 
-    @step_size.setter
-    def step_size(self, value: float) -> None:
-        self._step_size = checks.positive_float(value, "step_size")
-        self._dual_averaging = DualAveraging(self.target_accept)
-
-    @property
-    def scale(self) -> torch.Tensor | None:
-        """The proposal's diagonal variance ``v`` (``None`` means 1 everywhere)."""
-        return self._scale
-
-    @scale.setter
-    def scale(self, value: Any) -> None:
-        if value is None:
-            self._scale = None
-            return
-        self._scale = checks.positive_tensor(value, "scale").cpu()
-
-    def _scale_for(self, x: torch.Tensor) -> torch.Tensor:
-        event = x.shape[1:]
-        if self._scale is None:
-            return torch.ones(event, dtype=x.dtype, device=x.device)
-        if self._scale.numel() not in (1, event.numel()):
-            raise ValueError(
-                f"scale has {self._scale.numel()} entries but one sample has {event.numel()} elements; "
-                f"pass a scalar or {event.numel()} entries"
-            )
-        return self._scale.to(dtype=x.dtype, device=x.device).expand(event.numel()).reshape(event).clone()
-
-    # --------------------------------------------------------------- kernel
-    def init(self, x: torch.Tensor) -> RWMState:
+    def init(self, x):
         energy = self.energy(x)
-        zeros = torch.zeros_like(energy)
-        return RWMState(
-            x=x,
-            grad=torch.zeros_like(x),  # never used: RWM is gradient-free
-            energy=energy,
-            accepted=zeros.bool(),
-            accept_prob=zeros,
-            n_grad_evals=0,
-            step_size=torch.tensor(self._step_size, dtype=x.dtype, device=x.device),
-            inv_mass=self._scale_for(x),
-            noise=torch.empty_like(x),
-            uniform=torch.empty_like(energy),
-        )
+        no = torch.zeros_like(energy)
+        return ChainState(x=x, grad=torch.zeros_like(x), energy=energy, accepted=no.bool(),
+                          accept_prob=no, n_grad_evals=0, **self.tuned_fields(x))
 
-    def step(self, state: RWMState, generator: torch.Generator | None = None) -> RWMState:
+    def step(self, state, generator=None):
         x = state.x
-        noise = state.noise.normal_(generator=generator)
-        proposal = x + state.step_size * state.inv_mass.sqrt() * noise
-        energy_y = self.energy(proposal)
-        log_ratio = torch.where(torch.isfinite(energy_y), state.energy - energy_y, float("-inf"))
-        accept = torch.log(state.uniform.uniform_(generator=generator)) < log_ratio
-        torch.where(accept.view(-1, *([1] * (x.dim() - 1))), proposal, x, out=x)
-        torch.where(accept, energy_y, state.energy, out=state.energy)
-        state.accepted = accept
-        state.accept_prob = torch.exp(log_ratio.clamp(max=0.0)).nan_to_num_(0.0)
+        noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+        y = x + per_chain_view(state.step_size, x) * state.inv_mass.sqrt() * noise
+        energy_y = self.energy(y)
+        log_r = torch.where(torch.isfinite(energy_y), state.energy - energy_y, -torch.inf)
+        u = torch.rand(log_r.shape, generator=generator, dtype=x.dtype, device=x.device)
+        accept = u.log() < log_r
+        state.x = torch.where(accept.view(-1, *[1] * (x.dim() - 1)), y, x)
+        state.energy = torch.where(accept, energy_y, state.energy)
+        state.accepted, state.accept_prob = accept, log_r.clamp(max=0).exp()
         return state
-
-    # ------------------------------------------------------------ adaptation
-    def adaptation(self, n_burn_in: int) -> WindowedAdaptation | None:
-        if not (self.adapt_step_size or self.adapt_scale):
-            return None
-        return WindowedAdaptation(
-            n_adapt=n_burn_in,
-            dual_averaging=self._dual_averaging if self.adapt_step_size else None,
-            adapt_mass=self.adapt_scale,
-            commit=self._commit,
-        )
-
-    def _commit(self, state: ChainState) -> None:
-        self._step_size = float(state.step_size)
-        if self.adapt_scale:
-            self._scale = state.inv_mass.detach().to("cpu", torch.float64).clone()
-
-    # ------------------------------------------------------------ checkpoints
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "step_size": self._step_size,
-            "scale": None if self._scale is None else self._scale.clone(),
-            "dual_averaging": self._dual_averaging.state_dict(),
-        }
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.step_size = state["step_size"]
-        self.scale = state["scale"]
-        self._dual_averaging.load_state_dict(state["dual_averaging"])
-
-    def __repr__(self) -> str:
-        return (
-            f"RandomWalkMetropolis(step_size={self._step_size:g}, adapt_step_size={self.adapt_step_size}, "
-            f"adapt_scale={self.adapt_scale}, target_accept={self.target_accept:g}, "
-            f"energy={type(self.energy).__name__})"
-        )
