@@ -1,7 +1,5 @@
 """Random-walk Metropolis (RWM) with its step size and diagonal proposal variance tuned in burn-in."""
 
-from __future__ import annotations
-
 import torch
 
 import ebm_core
