@@ -8,7 +8,8 @@ contrastive divergence and Langevin negatives (about a minute on 2 CPU cores) an
 * ``metrics.jsonl`` — loss, E(data), E(neg) and evaluation metrics by step;
 * ``config.json`` — the resolved configuration;
 * ``landscape.png`` (learned density with fresh model samples), ``samples.png`` (data vs
-  model samples), ``curves.png`` (metric curves).
+  model samples), ``curves.png`` (metric curves); for image data ``samples.png`` is a grid of
+  held-out images beside model samples and ``buffer.png`` a grid of the replay buffer.
 
 Run it under ``torchrun --nproc_per_node=N`` for data-parallel training.
 """
@@ -198,12 +199,31 @@ def _nll_bounds(heldout: torch.Tensor) -> Any:
     return bounds_around(heldout, margin=0.5)  # wide enough that a trained model's mass is inside
 
 
+def _write_image_grids(
+    trainer: Trainer, sampler: Any, heldout: torch.Tensor, out: Path, config: dict[str, Any]
+) -> list[Path]:
+    """Image data: ``samples.png`` (data beside model samples) and, with a replay buffer, ``buffer.png``."""
+    from ..image_grid import as_images, plot_image_grids
+
+    try:
+        as_images(heldout[:1])
+    except ValueError:
+        return []  # events that are neither 2-D points nor images get the curves only
+    energy = trainer.ema.averaged if trainer.ema is not None else trainer.loss.energy
+    samples, _ = draw_model_samples(energy, sampler, heldout, config["eval_samples"], config["eval_steps"], config["seed"] + 2)
+    paths = [plot_image_grids({"data": heldout, "model samples": samples}, out / "samples.png")]
+    buffer = getattr(trainer.loss, "buffer", None)
+    if buffer is not None and buffer.is_filled:
+        paths.append(plot_image_grids({"replay buffer": buffer.samples}, out / "buffer.png", n=100))
+    return paths
+
+
 def _write_plots(trainer: Trainer, sampler: Any, heldout: torch.Tensor, out: Path, config: dict[str, Any]) -> list[Path]:
     from .. import plotting
 
     paths = [plotting.plot_curves(read_metrics(out / "metrics.jsonl"), out / "curves.png")]
     if tuple(heldout.shape[1:]) != (2,):
-        return paths
+        return paths + _write_image_grids(trainer, sampler, heldout, out, config)
     energy = trainer.ema.averaged if trainer.ema is not None else trainer.loss.energy
     samples, _ = draw_model_samples(energy, sampler, heldout, config["eval_samples"], config["eval_steps"], config["seed"] + 2)
     bounds = plotting.bounds_around(heldout, margin=0.25)
