@@ -49,21 +49,25 @@ def time_runs(
     min_repeats: int,
     max_repeats: int,
     min_seconds: float,
+    warmup: bool = True,
 ) -> tuple[Timing, Any]:
     """Compile (if the system has a separate compile step), warm up once, then time ``run``.
 
     ``run`` must finish its work before returning (JAX systems block on the result). Repeats
     continue past ``min_repeats`` while the timed total is under ``min_seconds``, up to
-    ``max_repeats``. Returns the timing and the last run's output.
+    ``max_repeats``. Without ``warmup`` (runs of many seconds, e.g. NUTS) there is no untimed
+    run and ``warmup_s`` is 0. Returns the timing and the last run's output.
     """
     compile_s = None
     if compile is not None:
         start = time.perf_counter()
         compile()
         compile_s = time.perf_counter() - start
-    start = time.perf_counter()
-    out = run()
-    warmup_s = time.perf_counter() - start
+    warmup_s = 0.0
+    if warmup:
+        start = time.perf_counter()
+        out = run()
+        warmup_s = time.perf_counter() - start
     times: list[float] = []
     while len(times) < max_repeats and (len(times) < min_repeats or sum(times) < min_seconds):
         start = time.perf_counter()

@@ -17,7 +17,8 @@ Gaussian values a correct sampler fails with probability about 1e-6 per check (t
 (N(0, 4 I)); after the benchmark's number of steps the remaining transient, at most
 ``3 (1 − h)^{2K}`` for ULA, is far below one standard error.
 
-Other workloads (W1, W4, training) are checked for finiteness only.
+Other workloads (W1, W4, training) are checked for finiteness only; N1, N2 and T1 have their
+own checks (:func:`benchmarks.samplers_ii.quality`).
 """
 
 from __future__ import annotations
@@ -74,4 +75,8 @@ def check(workload: Workload, samples: np.ndarray) -> dict:
     """The quality check of ``workload`` on its output (samples, or the loss for training)."""
     if workload.quality == "moments":
         return moment_check(samples, expected_variance(workload))
+    if workload.quality in ("ess_moments", "mode_weights"):
+        from .samplers_ii import quality
+
+        return quality(workload, samples)
     return finite_check(samples)

@@ -6,6 +6,7 @@ Usage::
     python -m benchmarks.run --quick            # smaller sizes (~1 min)
     python -m benchmarks.run --out docs/performance
     python -m benchmarks.run --systems ebm-fused,blackjax --workloads W1,W3 --no-scaling
+    python -m benchmarks.run --workloads N1,N2,T1 --no-scaling   # NUTS and tempering
 
 Each system runs in its own subprocess (:mod:`benchmarks.worker`), one after the other, with
 the same thread budget (:mod:`benchmarks.environment`); then the ebm paths' scaling sweeps
@@ -230,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
                         help="full (default), quick, or smoke (tests only: tiny sizes)")
     parser.add_argument("--systems", default=None, help=f"comma-separated subset of {', '.join(SYSTEMS)}")
-    parser.add_argument("--workloads", default=None, help="comma-separated subset of W1,W2,W3,W4,train")
+    parser.add_argument("--workloads", default=None, help="comma-separated subset of W1,W2,W3,W4,train (the default) "
+                             "and N1,N2,T1 (NUTS and tempering: only when named)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling sweeps")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the system sequence N times and report each workload's best "
@@ -245,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     preset = args.preset or ("quick" if args.quick else "full")
     names = _names(args.systems, list(SYSTEMS), "systems", parser)
     workloads = _names(args.workloads, list(PRESETS[preset].workloads), "workloads", parser)
+    if args.workloads is None:  # N1, N2, T1 (Samplers II) only when named
+        workloads = [k for k in workloads if PRESETS[preset].workloads[k].in_default_run]
     given = argv if argv is not None else sys.argv[1:]
     command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in given)
 

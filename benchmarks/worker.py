@@ -62,20 +62,24 @@ def run_system(name: str, preset: Any, workload_keys: list[str]) -> dict:
 
 def run_workload(system: Any, workload: Any, preset: Any) -> dict:
     """Time one workload of ``system`` (see the module docstring)."""
-    from . import quality
+    from . import quality, samplers_ii
     from .inputs import make_inputs
     from .measure import PeakMemory, time_runs
+    from .systems import Unsupported
 
     out: dict[str, Any] = {"workload": workload.to_json()}
+    # Samplers II runs last seconds each: one timed run, no untimed warm-up run.
+    long_runs = workload.kind in samplers_ii.KINDS
     try:
         memory = PeakMemory()
         prepared = system.prepare(workload, make_inputs(workload))
         timing, output = time_runs(
             prepared.run,
             compile=prepared.compile,
-            min_repeats=preset.min_repeats,
-            max_repeats=preset.max_repeats,
-            min_seconds=preset.min_seconds,
+            min_repeats=1 if long_runs else preset.min_repeats,
+            max_repeats=1 if long_runs else preset.max_repeats,
+            min_seconds=0.0 if long_runs else preset.min_seconds,
+            warmup=not long_runs,
         )
         out.update(memory.result())
         out.update(timing.to_json())
@@ -83,8 +87,13 @@ def run_workload(system: Any, workload: Any, preset: Any) -> dict:
         out["unit"] = workload.unit
         out["backend"] = prepared.backend(output)
         out["info"] = prepared.info(output)
-        out["quality"] = quality.check(workload, prepared.to_numpy(output))
+        samples = prepared.to_numpy(output)
+        if long_runs:
+            out.update(samplers_ii.summarise(workload, samples, out["info"], timing.median_s))
+        out["quality"] = quality.check(workload, samples)
         out["status"] = "ok"
+    except Unsupported as exc:
+        out.update(status="unsupported", reason=str(exc))
     except Exception as exc:
         out.update(status="error", reason=_error_text(exc))
     return out

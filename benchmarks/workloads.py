@@ -15,7 +15,14 @@ W2           ULA, standard Gaussian 100-D, h = 0.1                  1,000 chains
 W3           HMC, standard Gaussian 10-D, ε = 0.1, L = 10            1,000 chains × 100
 W4           ULA, MLP 2-128-128-1 (SiLU) energy, h = 0.01           4,096 chains × 100
 train        PCD on eight_gaussians, same MLP, batch 256, k = 20    50 iterations a run
+N1           NUTS, 100-D Gaussian, variances 10^-2…10^2 (κ = 10⁴)   64 chains × (200 + 200)
+N2           NUTS, 2-D banana (Rosenbrock a = 1, b = 10)            64 chains × (200 + 200)
+T1           parallel tempering (MALA), three-mode 1-D mixture      64 chains × 1,000 sweeps
 ===========  =====================================================  =====================
+
+N1, N2 and T1 (the "Samplers II" workloads, :mod:`benchmarks.samplers_ii`) run only when
+named in ``--workloads``: they measure ESS per second and per gradient evaluation (NUTS,
+warm-up + kept draws) and round trips per second (tempering) rather than raw throughput.
 """
 
 from __future__ import annotations
@@ -51,8 +58,13 @@ class Workload:
         step_size: ULA's ``h`` or HMC's ``ε``.
         n_leapfrog: HMC's ``L`` (1 otherwise).
         iterations: training iterations in one timed run (0 otherwise).
-        quality: ``"moments"`` (exact moment check, W2/W3) or ``"finite"``.
+        quality: ``"moments"`` (exact moment check, W2/W3), ``"finite"``, or ``"ess_moments"``
+            / ``"mode_weights"`` (Samplers II, :mod:`benchmarks.samplers_ii`).
         start_scale: standard deviation of the shared N(0, s² I) start states.
+        warmup: NUTS warm-up transitions before the ``steps`` kept ones (0 otherwise).
+        max_tree_depth: NUTS's tree-depth cap (10, Stan's and everyone's default; the smoke
+            preset lowers it to stay fast).
+        in_default_run: whether a run without ``--workloads`` includes it.
     """
 
     key: str
@@ -67,17 +79,25 @@ class Workload:
     iterations: int = 0
     quality: str = "finite"
     start_scale: float = 1.0
+    warmup: int = 0
+    max_tree_depth: int = 10
+    in_default_run: bool = True
 
     @property
     def unit(self) -> str:
         """What the throughput counts per second."""
-        return {"ula": "chain-steps/s", "hmc": "grad evals/s", "train": "iterations/s"}[self.kind]
+        return {
+            "ula": "chain-steps/s", "hmc": "grad evals/s", "train": "iterations/s",
+            "nuts": "min ESS/s", "tempering": "round trips/s",
+        }[self.kind]
 
     @property
     def work(self) -> int:
         """Units of work in one timed run (see :attr:`unit`)."""
         if self.kind == "train":
             return self.iterations
+        if self.kind in ("nuts", "tempering"):
+            return 0  # measured from the output (ESS, round trips): benchmarks.samplers_ii
         return self.chains * self.steps * self.n_leapfrog
 
     def to_json(self) -> dict:
@@ -85,8 +105,10 @@ class Workload:
 
 
 def _workloads(
-    w1: tuple[int, int], w2: tuple[int, int], w3: tuple[int, int], w4: tuple[int, int], train: int
+    w1: tuple[int, int], w2: tuple[int, int], w3: tuple[int, int], w4: tuple[int, int], train: int,
+    nuts: tuple[int, int, int] = (64, 200, 200), sweeps: int = 1_000, max_tree_depth: int = 10,
 ) -> dict[str, Workload]:
+    chains, warmup, kept = nuts
     return {
         "W1": Workload("W1", "ULA double-well 2-D", "ula", "double_well", 2, *w1, step_size=0.01),
         "W2": Workload(
@@ -101,6 +123,20 @@ def _workloads(
         "train": Workload(
             "train", "PCD training, MLP, eight_gaussians", "train", "mlp", 2, 256, 20,
             step_size=0.01, iterations=train,
+        ),
+        "N1": Workload(
+            "N1", "NUTS Gaussian 100-D, κ=10⁴", "nuts", "ill_gaussian", 100, chains, kept,
+            step_size=0.1, quality="ess_moments", warmup=warmup, max_tree_depth=max_tree_depth,
+            in_default_run=False,
+        ),
+        "N2": Workload(
+            "N2", "NUTS banana 2-D", "nuts", "banana", 2, chains, kept, step_size=0.1,
+            quality="ess_moments", warmup=warmup, max_tree_depth=max_tree_depth,
+            in_default_run=False,
+        ),
+        "T1": Workload(
+            "T1", "PT (MALA) 3-mode mixture 1-D", "tempering", "mixture3", 1, chains, sweeps,
+            step_size=0.5, quality="mode_weights", in_default_run=False,
         ),
     }
 
@@ -136,7 +172,8 @@ PRESETS: dict[str, Preset] = {
     ),
     "quick": Preset(
         "quick",
-        _workloads((10_000, 200), (1_000, 200), (1_000, 30), (1_024, 20), 10),
+        _workloads((10_000, 200), (1_000, 200), (1_000, 30), (1_024, 20), 10,
+                   nuts=(64, 100, 100), sweeps=300),
         min_repeats=3, max_repeats=5, min_seconds=0.3,
         scaling_chains=(1, 100, 10_000, 100_000),
         scaling_dims=(2, 100, 1_000),
@@ -145,7 +182,8 @@ PRESETS: dict[str, Preset] = {
     # For the smoke test only: every code path, seconds in total, numbers meaningless.
     "smoke": Preset(
         "smoke",
-        _workloads((256, 20), (1_000, 40), (1_000, 20), (64, 3), 2),
+        _workloads((256, 20), (1_000, 40), (1_000, 20), (64, 3), 2, nuts=(8, 20, 20), sweeps=40,
+                   max_tree_depth=4),
         min_repeats=1, max_repeats=1, min_seconds=0.0,
         scaling_chains=(1, 64),
         scaling_dims=(2, 16),

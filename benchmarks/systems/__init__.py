@@ -6,7 +6,7 @@ finding out which are missing) costs nothing and needs none of them installed.
 
 from __future__ import annotations
 
-from .base import Prepared, System, Unavailable
+from .base import Prepared, System, Unavailable, Unsupported
 from .blackjax_system import SYSTEM as BLACKJAX
 from .ebm_system import FUSED as EBM_FUSED
 from .ebm_system import TORCH as EBM_TORCH
@@ -18,4 +18,4 @@ SYSTEMS: dict[str, System] = {
 }
 PEERS = [name for name, s in SYSTEMS.items() if s.peer]
 
-__all__ = ["PEERS", "SYSTEMS", "Prepared", "System", "Unavailable"]
+__all__ = ["PEERS", "SYSTEMS", "Prepared", "System", "Unavailable", "Unsupported"]

@@ -71,3 +71,7 @@ class System:
 
 class Unavailable(RuntimeError):
     """Raised by a system's setup when it cannot run in this environment (reported as missing)."""
+
+
+class Unsupported(RuntimeError):
+    """Raised by a system's ``prepare`` for a workload it has no sampler for (reported as such)."""

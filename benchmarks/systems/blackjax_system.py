@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import samplers_ii
 from ..inputs import Inputs
 from ..workloads import DOUBLE_WELL, TRAINING, Workload
+from . import blackjax_samplers_ii
 from .base import Prepared, System
 
 
@@ -213,6 +215,8 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
 
 
 def _prepare(workload: Workload, inputs: Inputs) -> Prepared:
+    if workload.kind in samplers_ii.KINDS:
+        return blackjax_samplers_ii.prepare(workload, inputs)
     if workload.kind == "train":
         return _prepare_training(workload, inputs)
     return _prepare_chains(workload, inputs)

@@ -17,10 +17,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .. import samplers_ii
 from ..environment import DISABLE_KERNELS_ENV, set_torch_threads
 from ..inputs import Inputs
 from ..workloads import DOUBLE_WELL, MLP_HIDDEN, TRAINING, Workload
-from .base import Prepared, System, Unavailable
+from . import ebm_samplers_ii
+from .base import Prepared, System, Unavailable, Unsupported
 from .torch_training import training_loop
 
 
@@ -110,6 +112,11 @@ def _prepare_training(workload: Workload, inputs: Inputs, accelerate: bool) -> P
 
 def _prepare(accelerate: bool):
     def prepare(workload: Workload, inputs: Inputs) -> Prepared:
+        if workload.kind in samplers_ii.KINDS:
+            if accelerate:
+                raise Unsupported("nuts and parallel_tempering have no fused kernel: "
+                                  "accelerate=True runs the torch loop of the ebm-torch column")
+            return ebm_samplers_ii.prepare(workload, inputs)
         if workload.kind == "train":
             return _prepare_training(workload, inputs, accelerate)
         return _prepare_chains(workload, inputs, accelerate)

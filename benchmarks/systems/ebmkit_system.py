@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import samplers_ii
 from ..environment import set_torch_threads
 from ..inputs import Inputs
 from ..workloads import DOUBLE_WELL, TRAINING, Workload
+from . import ebmkit_samplers_ii
 from .base import Prepared, System
 from .torch_training import training_loop
 
@@ -85,6 +87,8 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
 
 
 def _prepare(workload: Workload, inputs: Inputs) -> Prepared:
+    if workload.kind in samplers_ii.KINDS:
+        return ebmkit_samplers_ii.prepare(workload, inputs)
     if workload.kind == "train":
         return _prepare_training(workload, inputs)
     return _prepare_chains(workload, inputs)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import samplers_ii
 from ..environment import set_torch_threads
 from ..inputs import Inputs
 from ..workloads import DOUBLE_WELL, TRAINING, Workload
-from .base import Prepared, System
+from .base import Prepared, System, Unsupported
 from .torch_training import training_loop
 
 
@@ -91,6 +92,8 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
 
 
 def _prepare(workload: Workload, inputs: Inputs) -> Prepared:
+    if workload.kind in samplers_ii.KINDS:
+        raise Unsupported("TorchEBM has no NUTS or parallel tempering sampler")
     if workload.kind == "train":
         return _prepare_training(workload, inputs)
     return _prepare_chains(workload, inputs)

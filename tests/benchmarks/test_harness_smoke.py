@@ -17,7 +17,7 @@ from benchmarks.report import OURS
 from benchmarks.systems import SYSTEMS
 from benchmarks.workloads import PRESETS
 
-WORKLOADS = list(PRESETS["smoke"].workloads)
+WORKLOADS = [k for k, w in PRESETS["smoke"].workloads.items() if w.in_default_run]
 ENTRY_FIELDS = {
     "status", "throughput", "unit", "median_s", "times_s", "warmup_s", "compile_s",
     "peak_rss_mb", "backend", "quality", "workload",
