@@ -23,15 +23,16 @@ The steps, in the order they are applied:
 
 Example::
 
-    import torch
+    import math, torch
     from ebm_plugins.datasets.transforms import Preprocessing
 
     prep = Preprocessing.build(levels=17, value_range="unit")  # x = (pixel + u) / 17
     pixels = torch.randint(0, 17, (4, 64)).double()
     y = prep(pixels, generator=torch.Generator().manual_seed(0))
     assert torch.equal(prep.inverse(y), pixels)
-    nll_y = torch.zeros(4)  # a model's NLL of y (here 0 for the arithmetic)
-    assert torch.allclose(prep.nll_in_data_space(nll_y, y), torch.full((4,), 64 * torch.log(torch.tensor(17.0))))
+    nll_y = torch.zeros(4, dtype=torch.float64)  # a model's NLL of y (0 here, for the arithmetic)
+    nll_x = prep.nll_in_data_space(nll_y, y)    # = 0 − 64 · log(1/17)
+    assert torch.allclose(nll_x, torch.full((4,), 64 * math.log(17), dtype=torch.float64))
 """
 
 from __future__ import annotations
