@@ -71,6 +71,19 @@ def test_spectral_norm_divides_by_the_top_singular_value_and_refines_on_backward
     torch.testing.assert_close(layer.sigma().detach(), new_sigma, rtol=1e-4, atol=0)
 
 
+def test_spectral_norm_estimates_of_a_copy_are_refined_too() -> None:
+    import copy
+
+    torch.manual_seed(0)
+    energy = copy.deepcopy(ebm_core.energy("conv", event_shape=IMAGE, width=4, depth=1, spectral_norm=True))
+    layer = energy.net.stem
+    with torch.no_grad():
+        layer.layer.weight.mul_(torch.linspace(0.5, 2.0, 4)[:, None, None, None])
+    u_before = layer.u.clone()
+    energy(_points().float()).sum().backward()
+    assert not torch.equal(layer.u, u_before)
+
+
 def test_jem_identities() -> None:
     torch.manual_seed(0)
     energy = ebm_core.energy("jem", event_shape=IMAGE, n_classes=5, width=4, depth=1)

@@ -48,7 +48,18 @@ class SpectralNormalised(nn.Module):
         self.register_buffer("u", F.normalize(torch.randn(matrix.shape[0], generator=generator).to(matrix), dim=0))
         self.register_buffer("v", F.normalize(torch.randn(matrix.shape[1], generator=generator).to(matrix), dim=0))
         self.power_iteration(_INITIAL_POWER_STEPS)
-        layer.weight.register_post_accumulate_grad_hook(lambda _: self.power_iteration(1))
+        self._hooked_weight = 0
+        self._hook_weight()
+
+    def _hook_weight(self) -> None:
+        """Refine the estimate after each gradient accumulation into the weight (re-hooked after a copy)."""
+        weight = self.layer.weight
+        if self._hooked_weight != id(weight):
+            weight.register_post_accumulate_grad_hook(self._after_backward)
+            self._hooked_weight = id(weight)
+
+    def _after_backward(self, weight: torch.Tensor) -> None:
+        self.power_iteration(1)
 
     @torch.no_grad()
     def power_iteration(self, steps: int) -> None:
@@ -64,6 +75,7 @@ class SpectralNormalised(nn.Module):
         return self.u.to(weight) @ weight.flatten(1) @ self.v.to(weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._hook_weight()
         weight = self.layer.weight / self.sigma()
         if isinstance(self.layer, nn.Conv2d):
             return F.conv2d(x, weight, self.layer.bias, padding=self.layer.padding)
