@@ -46,12 +46,7 @@ class OODMetrics:
 
 def ood_metrics(in_scores: Any, out_scores: Any) -> OODMetrics:
     """AUROC, AUPR and FPR@95%TPR of scores where higher means "more out-of-distribution"."""
-    try:
-        from scipy.stats import mannwhitneyu
-    except ImportError as exc:  # scipy is optional for ebm-core
-        raise ImportError(
-            "the OOD AUROC uses scipy's Mann-Whitney U; install it with pip install 'ebm-core[evaluation]'"
-        ) from exc
+    from scipy.stats import mannwhitneyu
     s_in, s_out = _scores("in_scores", in_scores), _scores("out_scores", out_scores)
     n_in, n_out = s_in.numel(), s_out.numel()
     u = mannwhitneyu(s_out.numpy(), s_in.numpy(), alternative="two-sided").statistic
