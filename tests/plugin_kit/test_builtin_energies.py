@@ -11,10 +11,12 @@ import ebm_core.testing as kit
 #: Constructor arguments for each built-in energy (defaults where none are needed).
 BUILTIN_ENERGIES = {
     "ackley": {},
+    "conv": {"event_shape": (1, 6, 6), "width": 4, "depth": 1, "spectral_norm": True},
     "double_well": {"dim": 3, "barrier_height": 2.0},
     "gaussian": {"mean": [1.0, -1.0], "covariance": [[1.0, 0.5], [0.5, 2.0]]},
     "gaussian_mixture": {"means": [[-2.0, 0.0], [2.0, 0.0]], "stds": 0.5},
     "harmonic": {},
+    "jem": {"event_shape": (1, 6, 6), "n_classes": 3, "width": 4, "depth": 1},
     "mlp": {},
     "neural": {"module": torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.SiLU(), torch.nn.Linear(8, 1)),
                "event_shape": 2},
