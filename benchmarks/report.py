@@ -306,7 +306,9 @@ def markdown(report: dict) -> str:
         "",
         "## Throughput (higher is better; training: ms per iteration, lower is better)",
         "",
-        "✓/✗: the output passed/failed its quality check (W2/W3: exact moments; others: finite).",
+        "✓/✗: the output passed/failed its quality check (W2/W3: exact moments; N1/N2: means "
+        "within 5 ESS standard errors; T1: every mode visited; others: finite). "
+        "n/a: the system has no such sampler.",
         "",
         *throughput_table(report),
         "",
