@@ -55,9 +55,9 @@ def lines(report: dict) -> list[str]:
     if nuts:
         out += [
             "ESS: minimum over coordinates of `ebm_core.diagnostics.effective_sample_size` "
-            "(Stan's multi-chain estimator) on the kept draws of all chains; seconds: the whole "
-            "timed run (warm-up + kept draws; JAX compile apart). Gradient evaluations summed "
-            "over chains.",
+            "(Stan's multi-chain estimator) on the kept draws of all chains; seconds: one timed "
+            "run (no untimed warm-up run, no repeats) including NUTS's own warm-up, JAX compile "
+            "apart. Gradient evaluations summed over chains.",
             "",
             "| workload | system | ESS min | ESS median | kept draws | grad evals kept | "
             "grad evals total | ESS / grad (kept) | ESS / grad (total) | leapfrog / transition | "
