@@ -17,6 +17,10 @@ ridge ``1e-3·tr(Σ)/D`` keeps it non-singular); image batches are flattened for
 :meth:`NCE.fit_noise` with more data, or pass ``noise=``, to choose it. Recorded in
 :attr:`last`: ``log_z``, ``accuracy`` (of the data/noise classifier).
 
+``log_z`` is only as good as the noise's coverage: where ``q`` has next to no mass the loss
+does not constrain ``E``, so an energy unbounded below there (an MLP) can have a far larger
+true ``log Z`` — estimate likelihoods with AIS (``ebm_core.estimator("ais", ...)``).
+
 Example::
 
     import torch, ebm_core
