@@ -1,12 +1,12 @@
 """Where ebm's NUTS spends its time on the N1 target: ``python -m benchmarks.profile_nuts``.
 
 Runs the kept-draw phase of N1 (64 chains, 100-D Gaussian with variances 10⁻²…10², the tuned
-step size and the exact diagonal mass, no adaptation) under :mod:`torch.profiler` with the
-benchmark's thread budget, and prints: the time per leapfrog iteration (all chains) split
-(timed again without the profiler) into the gradient (the energy's ``energy_and_grad``) and the rest (tree bookkeeping: masks,
-``torch.where`` merges, U-turn checks, multinomial sampling), the number of torch operator
-calls per leapfrog iteration, the host syncs (``nonzero``, ``is_nonzero``), and the top
-operators by self CPU time.
+step size and the exact diagonal mass, no adaptation) with the benchmark's thread budget, once
+plain and once under :mod:`torch.profiler`, and prints: the time per leapfrog iteration (all
+chains) without the profiler; under it, the share of the gradient (the energy's
+``energy_and_grad``) against the rest (tree bookkeeping: masks, ``torch.where`` merges, U-turn
+checks, multinomial sampling), the torch operator calls and host syncs (``nonzero``,
+``is_nonzero``, ``item``) per leapfrog iteration, and the top operators by self CPU time.
 """
 
 from __future__ import annotations
@@ -80,10 +80,12 @@ def main(argv: list[str] | None = None) -> int:
           f"tree depth {float(sampler.tree_depth.mean()):.2f}, idle {sampler.idle_fraction:.3f}")
     print(f"without the profiler: {1e6 * plain / iterations:.0f} µs per leapfrog iteration "
           "(all chains)")
-    print(f"under the profiler, per leapfrog iteration: {1e6 * total / iterations:.0f} µs, of which "
+    print(f"under the profiler, per leapfrog iteration: {1e6 * total / iterations:.0f} µs, "
+          "of which "
           f"gradient {1e6 * grad_time[0] / iterations:.0f} µs "
           f"({100 * grad_time[0] / total:.0f} %); "
-          f"{calls / iterations:.0f} aten calls and {syncs / iterations:.2f} host syncs per iteration")
+          f"{calls / iterations:.0f} aten calls and {syncs / iterations:.2f} host syncs "
+          "per iteration")
     print(events.table(sort_by="self_cpu_time_total", row_limit=15))
     return 0
 

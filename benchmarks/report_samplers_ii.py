@@ -28,7 +28,8 @@ def _entries(report: dict, key: str):
         if system.get("status") != "ok" or entry is None:
             yield name, None, system.get("reason") or system.get("status", "not run")
         elif entry.get("status") != "ok":
-            yield name, None, f"{entry.get('status')}: {entry.get('reason', '').strip().splitlines()[-1:]}"
+            last = (entry.get("reason", "").strip().splitlines() or [""])[-1]
+            yield name, None, f"{entry.get('status')}: {last}"
         else:
             yield name, entry, None
 
@@ -72,7 +73,8 @@ def lines(report: dict) -> list[str]:
                 mark = "✓" if e.get("quality", {}).get("passed") else "✗"
                 out.append(
                     f"| {key} | {name} | {_fmt(e['ess_min'])} | {_fmt(e['ess_median'])} | "
-                    f"{e['kept_draws']} | {e['grad_evals_kept']:.0f} | {e['grad_evals_total']:.0f} | "
+                    f"{e['kept_draws']} | {e['grad_evals_kept']:.0f} | "
+                    f"{e['grad_evals_total']:.0f} | "
                     f"{_fmt(e['ess_per_grad_kept'])} | {_fmt(e['ess_per_grad_total'])} | "
                     f"{_fmt(e['leapfrog_per_transition'])} | {_fmt(e['median_s'])} | "
                     f"{_fmt(e['throughput'])} | {mark} |"

@@ -33,7 +33,8 @@ def _energy(workload: Workload) -> Any:
     if workload.target == "banana":
         return ebm_core.energy("rosenbrock", dim=2, **samplers_ii.BANANA)
     means = [[m] for m in samplers_ii.MIXTURE_MEANS]
-    return ebm_core.energy("gaussian_mixture", means=means, weights=list(samplers_ii.MIXTURE_WEIGHTS))
+    weights = list(samplers_ii.MIXTURE_WEIGHTS)
+    return ebm_core.energy("gaussian_mixture", means=means, weights=weights)
 
 
 def prepare(workload: Workload, inputs: Inputs) -> Prepared:
