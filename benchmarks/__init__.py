@@ -19,7 +19,10 @@ Layout (one concept per module):
 * :mod:`benchmarks.worker` — the per-system subprocess; :mod:`benchmarks.scaling` — the
   chains/dimension sweeps of the ebm paths;
 * :mod:`benchmarks.report`, :mod:`benchmarks.plots` — the table, the ratios and the PNGs;
-* :mod:`benchmarks.run` — the entry command.
+* :mod:`benchmarks.run` — the entry command;
+* :mod:`benchmarks.samplers_ii`, :mod:`benchmarks.report_samplers_ii` — N1/N2 (NUTS: ESS per
+  second and per gradient evaluation) and T1 (tempering round trips), run only when named
+  (``--workloads N1,N2,T1``); :mod:`benchmarks.profile_nuts` — where ebm's NUTS spends its time.
 
 Benchmarks are scripts, never timed tests; ``tests/benchmarks`` only checks that the harness
 runs and that its output has the documented shape.
