@@ -272,8 +272,9 @@ def _problems(r: ConvergenceReport) -> list[str]:
         problems.append(
             f"split R-hat is above {r.rhat_limit:.3g} for {n_bad} of {r.rhat.numel()} "
             "coordinates "
-            f"(max {float(r.rhat.max()):.3g}): the chains have not mixed. Run longer, or "
-            "use more chains from over-dispersed starts to cover every mode"
+            f"(max {float(r.rhat.max()):.3g}): the chains have not mixed. Run longer; when "
+            "the target has several modes, chains rarely cross between them, so sample with "
+            "parallel tempering (sampler 'parallel_tempering', e.g. base='hmc')"
         )
     if r.energy_rhat is None and r.n_far >= far_chains_needed(r.n_chains - r.n_divergent):
         problems.append(
