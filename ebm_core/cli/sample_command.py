@@ -1,12 +1,15 @@
 """``ebm sample ENERGY``: draw samples of a registered energy, or of an energy trained with
 ``ebm train``, with a registered sampler.
 
-Writes the samples (``.pt`` for torch, ``.npy`` for numpy) and, for 2-D energies, a plot of
-the samples over the density exp(−E)/Z (normalised by grid quadrature). Examples::
+Writes the samples (``.pt`` for torch, ``.npy`` for numpy) and, with ``--plot``, a PNG: for
+2-D energies the samples over the density exp(−E)/Z (normalised by grid quadrature); for image
+energies (events ``(C, H, W)`` with 1 or 3 channels, or flat square ``(s²,)``) a grid of the
+first 64 samples (:mod:`ebm_core.image_grid`). Examples::
 
     ebm sample double_well --sampler mala --set sampler.step_size=0.1 --n 5000 --steps 1000 \\
         --out runs/double_well.npy --plot runs/double_well.png
     ebm sample --checkpoint runs/train/checkpoint.pt --out runs/model.pt --plot runs/model.png
+    ebm sample --checkpoint runs/digits --n 64 --out runs/digits/model.pt --plot runs/digits/grid.png
 
 A trained run is rebuilt from the ``config.json`` beside its checkpoint, with the EMA weights
 when the run kept an EMA; its sampler (and the sampler's saved state, e.g. an adapted step
@@ -67,7 +70,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--init-scale", type=float, default=1.0, dest="init_scale",
                         help="starting points are N(0, init_scale² I) (default 1)")
     parser.add_argument("--out", default="samples.pt", help="output file, .pt or .npy (default samples.pt)")
-    parser.add_argument("--plot", help="PNG path for a plot of the samples (2-D energies)")
+    parser.add_argument("--plot", help="PNG path for a plot of the samples (2-D energies: over the density; "
+                                       "image energies: a grid of the first 64)")
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 2, write nothing) when chains diverged, look stuck or unmixed, "
                              "instead of warning")
@@ -98,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
         what = f"{what} trained by {trained.checkpoint} (step {trained.step}, {trained.which_weights} weights)"
     if energy.event_shape is None:
         raise ValueError(f"energy {what} does not know its event shape; give it one (e.g. --set energy.dim=2)")
-    if args.plot and energy.event_shape != (2,):
-        raise ValueError(f"--plot needs a 2-D energy; {what} has event shape {energy.event_shape}")
+    if args.plot and energy.event_shape != (2,) and not _is_image(energy.event_shape):
+        raise ValueError(f"--plot needs a 2-D energy (or an image energy: (C, H, W) with C = 1 or 3, or flat (s²,)); "
+                         f"{what} has event shape {energy.event_shape}")
     sampler = components.build_sampler(config, energy)
     if trained is not None and trained.sampler_state and config["sampler"] == trained.config.get("sampler"):
         sampler.load_state_dict(trained.sampler_state)  # the run's own sampler: keep its tuned state
@@ -133,7 +138,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"ebm sample: warning: {type(sampler).__name__}'s chains look unconverged, so the samples in "
               f"{out} may not be from the target:\n" + _indent("\n".join(report.problems))
               + "\n  (--strict makes this an error)", file=sys.stderr)
-    if args.plot:
+    if args.plot and energy.event_shape != (2,):
+        from ..image_grid import plot_image_grids
+
+        path = plot_image_grids({f"{config['sampler']['name']} samples": samples}, args.plot,
+                                title=f"{config['energy']['name']}: model samples")
+        print(f"  plot: {path}")
+    elif args.plot:
         from ..plotting import bounds_around, plot_landscape
 
         path = plot_landscape(energy, args.plot, bounds=bounds_around(samples, margin=0.1), samples=samples,
@@ -141,6 +152,17 @@ def run(args: argparse.Namespace) -> int:
                                     f"with {config['sampler']['name']} samples")
         print(f"  plot: {path}")
     return 0
+
+
+def _is_image(event_shape: tuple[int, ...]) -> bool:
+    """Whether :func:`ebm_core.image_grid.as_images` can show events of this shape."""
+    from ..image_grid import as_images
+
+    try:
+        as_images(torch.zeros(1, *event_shape))
+    except ValueError:
+        return False
+    return True
 
 
 def _trained_run(args: argparse.Namespace) -> TrainedRun | None:
