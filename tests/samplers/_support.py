@@ -28,6 +28,14 @@ def gaussian_10d():
     return ebm_core.energy("gaussian", covariance=VAR_10D.float())
 
 
+#: The exact Gaussian targets every sampler's final states are tested against:
+#: name → (energy factory, exact mean, exact covariance), float64 references.
+GAUSSIAN_TARGETS = {
+    "correlated-2d": (gaussian_2d, MEAN_2D, COV_2D),
+    "log-spaced-10d": (gaussian_10d, torch.zeros(10, dtype=torch.float64), torch.diag(VAR_10D)),
+}
+
+
 def overdispersed(covariance: torch.Tensor, n: int, generator: torch.Generator, scale: float = 3.0):
     """``n`` starts from N(0, scale² Σ): wider than the target and off its mean."""
     if covariance.dim() == 1:

@@ -19,18 +19,12 @@ from ebm_core.testing import Checklist
 from ._support import (
     COV_2D,
     FALSE_FAIL_RATE,
+    GAUSSIAN_TARGETS,
     MEAN_2D,
-    VAR_10D,
-    gaussian_2d,
-    gaussian_10d,
     overdispersed,
     seeded,
 )
 
-TARGETS = {
-    "correlated-2d": (gaussian_2d, MEAN_2D, COV_2D),
-    "log-spaced-10d": (gaussian_10d, torch.zeros(10, dtype=torch.float64), torch.diag(VAR_10D)),
-}
 #: (sampler, kwargs, n_steps, burn_in). MALA's step is limited by the narrowest direction
 #: (variance 0.1), so the widest (variance 10) relaxes in ~10/h ≈ 70 steps: 600 sampling
 #: steps follow the burn-in. HMC adapts a diagonal mass matrix and mixes much faster; it is
@@ -42,10 +36,10 @@ SCHEDULES = {
 }
 
 
-@pytest.mark.parametrize("target", list(TARGETS))
+@pytest.mark.parametrize("target", list(GAUSSIAN_TARGETS))
 @pytest.mark.parametrize("schedule", list(SCHEDULES))
 def test_final_states_match_the_exact_gaussian(schedule, target) -> None:
-    make_energy, mean, cov = TARGETS[target]
+    make_energy, mean, cov = GAUSSIAN_TARGETS[target]
     name, kwargs, n_steps, burn_in = SCHEDULES[schedule]
     g = seeded(2024)
     sampler = ebm_core.sampler(name, make_energy(), step_size=0.05, **kwargs)
