@@ -24,6 +24,11 @@ class Loss(nn.Module, metaclass=abc.ABCMeta):
     recorded with :meth:`record` and read back from :attr:`last` (detached tensors), for
     logging.
 
+    A loss that also learns from class labels (such as ``jem``) sets the class attribute
+    ``takes_labels = True`` and has ``forward(data, labels=None)``; the trainer then passes
+    each batch's labels, an integer tensor ``(batch,)``, when its data set is labelled (has
+    ``sample_labelled(n, generator)``).
+
     Example::
 
         import torch
@@ -40,6 +45,9 @@ class Loss(nn.Module, metaclass=abc.ABCMeta):
         value = loss(torch.zeros(3, 2))
         assert value.ndim == 0 and "energy_data" in loss.last
     """
+
+    #: Whether :meth:`forward` takes ``labels`` after ``data`` (the trainer passes them).
+    takes_labels: bool = False
 
     def __init__(self, energy: Energy) -> None:
         super().__init__()

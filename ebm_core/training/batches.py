@@ -42,12 +42,29 @@ class BatchSource:
         self.group = group
         self.generator = torch.Generator().manual_seed(seed)
 
+    @property
+    def labelled(self) -> bool:
+        """Whether the data can give labels (a data set with ``sample_labelled``)."""
+        return callable(getattr(self.data, "sample_labelled", None))
+
     def next(self) -> torch.Tensor:
         """This rank's share of the next global batch."""
         if isinstance(self.data, torch.Tensor):
             index = torch.randint(len(self.data), (self.batch_size,), generator=self.generator)
-            batch = self.data[index]
-        else:
-            batch = self.data.sample(self.batch_size, generator=self.generator)
+            return self._share(self.data[index])
+        return self._share(self.data.sample(self.batch_size, generator=self.generator))
+
+    def next_labelled(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """This rank's share of the next global batch and its labels (``None`` when unlabelled).
+
+        Draws the same rows as :meth:`next` would (``sample`` and ``sample_labelled`` of a
+        data set consume its generator alike), so a run's batches do not depend on labels.
+        """
+        if not self.labelled:
+            return self.next(), None
+        batch, labels = self.data.sample_labelled(self.batch_size, generator=self.generator)
+        return self._share(batch), None if labels is None else self._share(labels)
+
+    def _share(self, batch: torch.Tensor) -> torch.Tensor:
         share = self.batch_size // self.group.world_size
         return batch[self.group.rank * share : (self.group.rank + 1) * share]

@@ -1,6 +1,7 @@
 """The training loop: a loss, an optimiser and batches; progress, metrics, checkpoints, resume.
 
-One step is: draw this rank's share of the global batch, ``loss(batch)``, backward, optional
+One step is: draw this rank's share of the global batch, ``loss(batch)`` (``loss(batch,
+labels)`` when the loss declares ``takes_labels`` and the data set is labelled), backward, optional
 gradient-norm clipping, optimiser step, optional EMA update. Every ``log_every`` steps the
 scalars the loss recorded (``loss.last``: E(data), E(neg), acceptance, ...) are averaged over
 ranks and appended to ``metrics.jsonl``; every ``eval_every`` steps fresh samples are drawn
@@ -23,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -63,7 +65,9 @@ class Trainer:
 
     Args:
         loss: any :class:`ebm_core.Loss` (its energy's parameters are optimised).
-        data: a tensor ``(n, *event)`` or a data set object with ``sample(n, generator)``.
+        data: a tensor ``(n, *event)`` or a data set object with ``sample(n, generator)``;
+            a loss with ``takes_labels = True`` (e.g. ``jem``) gets the labels of a data set
+            with ``sample_labelled(n, generator)`` (else only the data, with a warning).
         batch_size: the global batch size (split across ranks under ``torchrun``).
         optimizer: a factory ``params -> torch.optim.Optimizer``; default Adam(lr).
         lr: learning rate of the default optimiser.
@@ -133,6 +137,13 @@ class Trainer:
         self.group: ProcessGroup = current_group(self.device)
         self.seed = seed
         self.batches = BatchSource(data, batch_size, seed=seed, group=self.group)
+        self.with_labels = bool(getattr(loss, "takes_labels", False))
+        if self.with_labels and not self.batches.labelled:
+            warnings.warn(
+                f"the {type(loss).__name__} loss learns from labels, but the data ({type(data).__name__}) has no "
+                "sample_labelled(n, generator), so it trains on unlabelled batches only; give a labelled data set",
+                stacklevel=2,
+            )
         torch.manual_seed(seed + RANK_SEED_STRIDE * self.group.rank)  # rank-distinct negatives
         self.loss_generators = loss_generators(loss)
         for generator in self.loss_generators.values():  # rank-distinct, like the global RNG
@@ -280,9 +291,13 @@ class Trainer:
         the backward pass, so one rank's Ctrl-C or NaN never leaves the others waiting in
         DDP's gradient all-reduce.
         """
-        batch = self.batches.next().to(self.device)
+        if self.with_labels:
+            batch, labels = self.batches.next_labelled()
+            inputs = (batch.to(self.device),) if labels is None else (batch.to(self.device), labels.to(self.device))
+        else:
+            inputs = (self.batches.next().to(self.device),)
         self.optimizer.zero_grad(set_to_none=True)
-        value = self.model(batch)
+        value = self.model(*inputs)
         flags = self.group.max(
             torch.tensor([float(stop_requested), float(not torch.isfinite(value))], device=self.device)
         )

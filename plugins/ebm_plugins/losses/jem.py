@@ -46,6 +46,8 @@ class JEMLoss(ContrastiveDivergence):
         the rest: as for ``cd`` (here persistent by default, chains restarted from noise).
     """
 
+    takes_labels = True  # ebm train / Trainer pass a labelled data set's labels to forward
+
     def __init__(
         self,
         energy: Energy,
