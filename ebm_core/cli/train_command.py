@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     energy = components.build_energy(config, device)
     sampler = components.build_sampler(config, energy)
     loss = components.build_loss(config, energy, sampler)
-    heldout = dataset.sample(config["heldout"], generator=torch.Generator().manual_seed(config["seed"] + 1))
+    heldout = components.heldout_data(config, dataset, config["heldout"], config["seed"])
     trainer = Trainer(
         loss,
         data=dataset,
