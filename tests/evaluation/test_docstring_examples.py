@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-import torch
 
-from tests.samplers.test_docstring_examples import _examples
+from tests.docstring_examples import collect, run_example
 
 MODULES = [
     "ebm_core.api",
@@ -27,7 +24,7 @@ MODULES = [
     "ebm_core.evaluation.plots",
 ]
 
-EXAMPLES = [example for name in MODULES for example in _examples(name)]
+EXAMPLES = collect(MODULES)
 
 
 def test_every_module_has_an_example() -> None:
@@ -35,8 +32,6 @@ def test_every_module_has_an_example() -> None:
 
 
 @pytest.mark.filterwarnings("error")
-@pytest.mark.parametrize("label, code", EXAMPLES, ids=[n for n, _ in EXAMPLES])
+@pytest.mark.parametrize(("label", "code"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
 def test_example_runs(label: str, code: str) -> None:
-    torch.manual_seed(0)
-    namespace: dict = dict(vars(importlib.import_module(label.split(":")[0])))
-    exec(compile(code, f"<example in {label}>", "exec"), namespace)
+    run_example(label, code)

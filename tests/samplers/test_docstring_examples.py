@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import textwrap
-
 import pytest
-import torch
+
+from tests.docstring_examples import collect, run_example
 
 MODULES = [
     "ebm_core.contracts.adaptive_sampler",
@@ -37,43 +34,13 @@ MODULES = [
     "ebm_plugins.samplers.tempering_ladder",
 ]
 
-
-def _examples(module_name: str) -> list[tuple[str, str]]:
-    module = importlib.import_module(module_name)
-    owners = [module] + [
-        obj
-        for _, obj in inspect.getmembers(module)
-        if (inspect.isclass(obj) or inspect.isfunction(obj)) and obj.__module__ == module_name
-    ]
-    found = []
-    for owner in owners:
-        doc = inspect.getdoc(owner) or ""
-        for i, part in enumerate(doc.split("Example")[1:]):
-            if "::" not in part.split("\n", 1)[0]:
-                continue
-            body = part.split("\n", 1)[1]
-            lines = []
-            for line in body.splitlines():
-                if line.strip() and not line.startswith("    "):
-                    break
-                lines.append(line)
-            label = f"{module_name}:{getattr(owner, '__qualname__', owner.__name__)}#{i}"
-            found.append((label, textwrap.dedent("\n".join(lines))))
-    return found
-
-
-EXAMPLES = [example for name in MODULES for example in _examples(name)]
+EXAMPLES = collect(MODULES)
 
 
 def test_every_module_has_an_example() -> None:
-    covered = {name.split(":")[0] for name, _ in EXAMPLES}
-    assert covered == set(MODULES)
+    assert {name.split(":")[0] for name, _ in EXAMPLES} == set(MODULES)
 
 
-@pytest.mark.parametrize("code", [c for _, c in EXAMPLES], ids=[n for n, _ in EXAMPLES])
-def test_example_runs(code: str) -> None:
-    torch.manual_seed(0)
-    namespace: dict = {}
-    module_name = [n for n, c in EXAMPLES if c == code][0].split(":")[0]
-    namespace.update(vars(importlib.import_module(module_name)))
-    exec(compile(code, f"<example in {module_name}>", "exec"), namespace)
+@pytest.mark.parametrize(("label", "code"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
+def test_example_runs(label: str, code: str) -> None:
+    run_example(label, code)
