@@ -1,0 +1,63 @@
+"""The ``ebm`` console script's launcher sets ``OMP_WAIT_POLICY=PASSIVE`` before torch loads,
+and only when the user has not chosen a policy (each case in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Runs `ebm --version` through the launcher and reports what torch would have seen: the policy
+# and whether torch was already imported when the launcher set it.
+_PROBE = """
+import json, os, sys
+import ebm_launcher
+torch_before = "torch" in sys.modules
+sys.argv = ["ebm", "--version"]
+try:
+    code = ebm_launcher.main()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"policy": os.environ.get("OMP_WAIT_POLICY"), "torch_before": torch_before,
+                  "torch_after": "torch" in sys.modules, "code": code}))
+"""
+
+
+def _probe(policy: str | None) -> dict:
+    env = dict(os.environ)
+    env.pop("OMP_WAIT_POLICY", None)
+    if policy is not None:
+        env["OMP_WAIT_POLICY"] = policy
+    out = subprocess.run([sys.executable, "-c", _PROBE], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_sets_passive_before_torch_when_unset() -> None:
+    seen = _probe(None)
+    assert seen == {"policy": "PASSIVE", "torch_before": False, "torch_after": True, "code": 0}
+
+
+@pytest.mark.parametrize("policy", ["ACTIVE", "passive"])
+def test_keeps_the_users_policy(policy: str) -> None:
+    assert _probe(policy)["policy"] == policy
+
+
+def test_importing_ebm_core_leaves_the_policy_alone() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import os, ebm_core; print(os.environ.get('OMP_WAIT_POLICY'))"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert out.stdout.strip() == "None"
+
+
+def test_console_script_points_at_the_launcher() -> None:
+    text = (REPO / "pyproject.toml").read_text()
+    assert 'ebm = "ebm_launcher:main"' in text and 'py-modules = ["ebm_launcher"]' in text
