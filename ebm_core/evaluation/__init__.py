@@ -9,13 +9,16 @@
 * :mod:`~ebm_core.evaluation.sandwich` — forward and reverse AIS bracketing ``log Z``;
 * :mod:`~ebm_core.evaluation.likelihood` — held-out NLL (nats, bits/dim) with error bars;
 * :mod:`~ebm_core.evaluation.stein` — kernel Stein discrepancy (IMQ kernel) with a bootstrap test;
-* :mod:`~ebm_core.evaluation.ood` — OOD detection: AUROC, AUPR, FPR at 95 % TPR.
+* :mod:`~ebm_core.evaluation.ood` — OOD detection: AUROC, AUPR, FPR at 95 % TPR;
+* :mod:`~ebm_core.evaluation.mode_coverage` — a 2-D model's mass on each known mode of a mixture
+  (mode weights and coverage).
 """
 
 from . import metrics
 from .estimator import LogZEstimator
 from .likelihood import HeldOutNLL, heldout_nll
 from .log_z import EstimateError, EstimateWarning, LogZEstimate
+from .mode_coverage import Modes, ModeWeights, mode_weights
 from .ood import OODMetrics, ood_metrics
 from .sandwich import Sandwich, bidirectional, sandwich
 from .stein import SteinDiscrepancy, kernel_stein_discrepancy
@@ -26,6 +29,8 @@ __all__ = [
     "HeldOutNLL",
     "LogZEstimate",
     "LogZEstimator",
+    "ModeWeights",
+    "Modes",
     "OODMetrics",
     "Sandwich",
     "SteinDiscrepancy",
@@ -33,6 +38,7 @@ __all__ = [
     "heldout_nll",
     "kernel_stein_discrepancy",
     "metrics",
+    "mode_weights",
     "ood_metrics",
     "sandwich",
 ]

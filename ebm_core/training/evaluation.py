@@ -7,6 +7,10 @@
   bandwidth is the median heuristic on the held-out data, so the two are comparable.
 * ``nll``: for 2-D energies, the exact held-out negative log-likelihood ``mean E + log Z``
   with ``log Z`` by grid quadrature over ``nll_bounds``.
+* ``mode_weight_error_max``, ``modes_present``, ``modes_total``, ``mode_coverage_min``: for
+  2-D energies trained on a data set with known ``modes`` (e.g. ``eight_gaussians``,
+  ``gaussian_mixture``), the model's mass on each mode over the same grid
+  (:mod:`ebm_core.evaluation.mode_coverage`).
 * ``nll_ais`` (opt-in, any dimension): the held-out NLL with ``log Z`` from the ``ais``
   estimator (base: a Gaussian fitted to the held-out data), with ``nll_ais_stderr``,
   ``log_z_ais``, ``log_z_ais_stderr`` and the weights' ``ais_ess``
@@ -22,7 +26,7 @@ from typing import Any, Mapping
 
 import torch
 
-from ..evaluation import metrics
+from ..evaluation import Modes, metrics, mode_weights
 from ..contracts import Energy, Sampler
 
 
@@ -36,6 +40,7 @@ def evaluate(
     nll_bounds: Any,
     seed: int,
     log_z: Mapping[str, Any] | None = None,
+    modes: Modes | None = None,
 ) -> dict[str, float]:
     """The metrics above (those that apply) as a dict of floats.
 
@@ -55,6 +60,8 @@ def evaluate(
         results["eval_n_divergent"] = float(n_divergent)
     if nll_bounds is not None and tuple(heldout.shape[1:]) == (2,):
         results["nll"] = metrics.negative_log_likelihood(energy, heldout, nll_bounds)
+        if modes is not None:
+            results.update(mode_weights(energy, modes, nll_bounds).as_metrics())
     if log_z is not None:
         results.update(ais_nll(energy, heldout, log_z, seed))
     return results

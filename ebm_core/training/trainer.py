@@ -343,6 +343,7 @@ class Trainer:
             nll_bounds=self.nll_bounds,
             seed=self.seed * 7919 + self.step,
             log_z=self.eval_log_z,
+            modes=getattr(self.batches.data, "modes", None),  # a mixture data set's known modes
         )
         return {k: float(self.group.mean(torch.tensor(v, device=self.device))) for k, v in results.items()}
 

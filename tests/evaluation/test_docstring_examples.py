@@ -20,6 +20,7 @@ MODULES = [
     "ebm_core.evaluation.sandwich",
     "ebm_core.evaluation.likelihood",
     "ebm_core.evaluation.ood",
+    "ebm_core.evaluation.mode_coverage",
     "ebm_core.evaluation.stein",
     "ebm_core.evaluation.plots",
 ]

@@ -26,6 +26,8 @@ from typing import Sequence
 
 import torch
 
+from ebm_core.evaluation import Modes
+
 from .base import ToyDataset, as_rows
 
 
@@ -74,6 +76,19 @@ class GaussianMixture(ToyDataset):
     def weights(self) -> torch.Tensor:
         """Mixture weights (sum to one), ``(k,)``."""
         return self._weights.to(torch.get_default_dtype())
+
+    @property
+    def modes(self) -> Modes | None:
+        """The components as known modes (:class:`ebm_core.evaluation.Modes`: discs of radius
+        2σₖ about the means) for mode-coverage metrics; ``None`` when a component is not
+        isotropic or two discs overlap (then the modes have no clean regions)."""
+        isotropic = bool((self._stds[:, 0] == self._stds[:, 1]).all())
+        modes = Modes.isotropic(self._means, self._weights, self._stds[:, 0]) if isotropic else None
+        if modes is None or len(modes) == 1:
+            return modes
+        gaps = torch.cdist(self._means, self._means) - (modes.radii[:, None] + modes.radii[None, :])
+        gaps.fill_diagonal_(math.inf)
+        return modes if bool((gaps > 0).all()) else None
 
     def _draw(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
         if n == 0:
