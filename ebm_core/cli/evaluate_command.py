@@ -13,7 +13,8 @@ else drawn from the run's data set with seed + 1):
   data with preprocessing (``digits``, ``mnist_5k``: ``x = (pixel + u) / levels`` by default)
   the NLL is also reported in the original (dequantised) pixel space, ``NLL_pixels = NLL_x −
   log|det ∂x/∂pixels|`` with the log-det of the run's recorded transforms, in nats/image and
-  bits/dim;
+  bits/dim (the transforms are those recorded in the run's ``config.json``; a data set that
+  now preprocesses differently is an error);
 * ``--ood noise,uniform,two_moons``: AUROC / AUPR / FPR@95%TPR of the energy as an OOD score,
   held-out data against each OOD set (``noise``: a Gaussian with the data's mean and
   covariance; ``uniform``: uniform on the data's bounding box widened by half its size; any
@@ -52,7 +53,7 @@ from ..evaluation import (
 )
 from ..evaluation.likelihood import energies_of
 from . import components
-from .trained_run import TrainedRun, load_run
+from .trained_run import TrainedRun, load_run, run_preprocessing
 
 LOG_Z_METHODS = ("ais", "reverse_ais", "grid")
 #: Grid quadrature: box margins (relative to the data's extent) tried in turn, points per axis,
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     device = components.resolve_device(args.device)
     energy = _trained_energy(trained, device)
     dataset = components.build_dataset(trained.config)
+    preprocessing = run_preprocessing(trained.config, dataset)  # checked against the run's record
     n_heldout = args.heldout if args.heldout is not None else int(trained.config.get("heldout", 2000))
     checks.integer_in_range(n_heldout, "--heldout", 2, None)
     seed = int(trained.config.get("seed", 0))
@@ -122,9 +124,9 @@ def run(args: argparse.Namespace) -> int:
         estimates[method] = _log_z(method, energy, heldout, args, generator)
         report["log_z"][method] = estimates[method].as_dict()
         report["nll"][method] = heldout_nll(energy, heldout, estimates[method]).as_dict()
-        if callable(getattr(getattr(dataset, "preprocessing", None), "log_det", None)):
+        if preprocessing is not None:
             report["nll_pixels"][method] = _pixel_space_nll(
-                energy, heldout, estimates[method], dataset.preprocessing).as_dict()
+                energy, heldout, estimates[method], preprocessing[0]).as_dict()
     if "ais" in estimates and "reverse_ais" in estimates:
         report["sandwich"] = sandwich(estimates["ais"], estimates["reverse_ais"]).as_dict()
     ood_scores: dict[str, torch.Tensor] = {}

@@ -4,7 +4,9 @@
 Writes the samples (``.pt`` for torch, ``.npy`` for numpy) and, with ``--plot``, a PNG: for
 2-D energies the samples over the density exp(−E)/Z (normalised by grid quadrature); for image
 energies (events ``(C, H, W)`` with 1 or 3 channels, or flat square ``(s²,)``) a grid of the
-first 64 samples (:mod:`ebm_core.image_grid`). Examples::
+first 64 samples (:mod:`ebm_core.image_grid`), in pixel values for a run trained on image data
+(the inverse of the preprocessing recorded in its ``config.json``; ``--pixels`` also writes the
+samples so). Examples::
 
     ebm sample double_well --sampler mala --set sampler.step_size=0.1 --n 5000 --steps 1000 \\
         --out runs/double_well.npy --plot runs/double_well.png
@@ -31,7 +33,7 @@ from ..sampling import ConvergenceError, DivergenceError, SampleResult
 from ..sampling.divergence import advice
 from . import components
 from .config import apply_override, check_settings, merge
-from .trained_run import TrainedRun, load_run, looks_like_run
+from .trained_run import TrainedRun, load_run, looks_like_run, recorded_preprocessing
 
 SETTINGS: dict[str, type] = {"device": str}
 #: The sampler of ``ebm sample ENERGY`` when ``--sampler`` is not given: HMC with a high target
@@ -72,6 +74,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--out", default="samples.pt", help="output file, .pt or .npy (default samples.pt)")
     parser.add_argument("--plot", help="PNG path for a plot of the samples (2-D energies: over the density; "
                                        "image energies: a grid of the first 64)")
+    parser.add_argument("--pixels", action="store_true",
+                        help="a trained image run: write the samples in pixel values (the inverse of the run's "
+                             "recorded preprocessing, clamped to 0 … levels−1); --plot always shows pixel values")
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 2, write nothing) when chains diverged, look stuck or unmixed, "
                              "instead of warning")
@@ -87,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise ValueError(f"--{name} must be ≥ 1, got {getattr(args, name)}")
     trained = _trained_run(args)
+    to_pixels = recorded_preprocessing(trained) if trained is not None else None
+    if args.pixels and to_pixels is None:
+        raise ValueError("--pixels needs a run trained on image data that recorded its preprocessing "
+                         "(ebm sample --checkpoint RUN --pixels)")
     config = _config(args, trained)
     device = components.resolve_device(config["device"])
     energy = components.build_energy(config, device)
@@ -115,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     result = sampler.run(start, n_steps=args.steps, burn_in=burn_in, thin=thin, return_trajectory=True,
                          generator=generator, progress=not args.no_progress)
     samples = _finite_samples(result, type(sampler).__name__, out, strict=args.strict)
+    pixels = samples if to_pixels is None else to_pixels[0].to_pixels(samples.double(), to_pixels[1])
     report = result.convergence
     if report.problems and args.strict:
         raise ConvergenceError(
@@ -126,9 +136,9 @@ def run(args: argparse.Namespace) -> int:
             import numpy as np
 
             with tmp.open("wb") as handle:
-                np.save(handle, samples.numpy())
+                np.save(handle, (pixels if args.pixels else samples).numpy())
         else:
-            torch.save(samples, tmp)
+            torch.save(pixels if args.pixels else samples, tmp)
     print(f"ebm sample: {len(samples)} samples of {what} with {config['sampler']['name']!r} → {out}")
     step = "n/a" if result.step_size is None else f"{result.step_size:.4g}"
     print(f"  backend: {result.backend}; step size {step}; burn-in {burn_in} of {args.steps} steps; "
@@ -141,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot and energy.event_shape != (2,):
         from ..image_grid import plot_image_grids
 
-        path = plot_image_grids({f"{config['sampler']['name']} samples": samples}, args.plot,
+        path = plot_image_grids({f"{config['sampler']['name']} samples": pixels}, args.plot,
                                 title=f"{config['energy']['name']}: model samples")
         print(f"  plot: {path}")
     elif args.plot:

@@ -6,7 +6,8 @@ contrastive divergence and Langevin negatives (about a minute on 2 CPU cores) an
 
 * ``checkpoint.pt`` — everything needed to resume exactly (``--resume``);
 * ``metrics.jsonl`` — loss, E(data), E(neg) and evaluation metrics by step;
-* ``config.json`` — the resolved configuration;
+* ``config.json`` — the resolved configuration (for image data also the preprocessing, under
+  ``"data"``, which ``ebm evaluate`` and ``ebm sample`` reproduce);
 * ``landscape.png`` (learned density with fresh model samples), ``samples.png`` (data vs
   model samples), ``curves.png`` (metric curves); for image data ``samples.png`` is a grid of
   held-out images beside model samples and ``buffer.png`` a grid of the replay buffer.
@@ -33,6 +34,7 @@ from ..training.metrics_log import read_metrics
 from ..training.trainer import CHECKPOINT_NAME
 from . import components
 from .config import apply_override, check_settings, load_toml, merge
+from .trained_run import DATA_RECORD, data_record
 
 DEFAULTS: dict[str, Any] = {
     "steps": 3000,
@@ -96,7 +98,9 @@ def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
     config = dict(DEFAULTS)
     saved = Path(args.out) / "config.json"
     if args.resume and saved.exists():
-        config = merge(config, json.loads(saved.read_text(encoding="utf-8")))
+        recorded = json.loads(saved.read_text(encoding="utf-8"))
+        recorded.pop(DATA_RECORD, None)  # derived from [dataset], written afresh below
+        config = merge(config, recorded)
     if args.config:
         config = merge(config, load_toml(args.config))
     flags: dict[str, Any] = {}
@@ -170,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
             )
     if trainer.group.is_main:
         with atomic_path(out / "config.json") as tmp:
-            tmp.write_text(json.dumps(config, indent=2))
+            tmp.write_text(json.dumps({**config, **data_record(dataset)}, indent=2))
     result = trainer.fit(config["steps"])
     if not trainer.group.is_main:
         return 0

@@ -5,6 +5,12 @@
 energy is rebuilt from the configuration's ``[energy]`` table and given the trained weights —
 the EMA-averaged ones when the run kept an EMA — and the run's ``[sampler]`` table (with the
 sampler's saved state, e.g. an adapted step size) becomes the default sampler.
+
+For image data ``config.json`` also records the data's preprocessing under ``"data"`` (the data
+set's ``config()``: pixel levels, event shape and the transform chain, e.g. dequantise → scale
+→ logit); :func:`run_preprocessing` gives back that chain for the NLL in pixel space and for
+mapping samples back to pixels, after checking that the data set rebuilt from ``[dataset]``
+still preprocesses exactly so.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from ..training.checkpoint import CheckpointError, load_checkpoint, trained_ener
 from ..training.trainer import CHECKPOINT_NAME
 
 CONFIG_NAME = "config.json"
+#: The key of ``config.json`` that records the data's preprocessing (not a setting: it is
+#: derived from ``[dataset]`` when the run starts).
+DATA_RECORD = "data"
 
 
 @dataclasses.dataclass
@@ -77,3 +86,47 @@ def load_run(target: str | Path) -> TrainedRun:
         sampler_state=ranks[0].get("sampler"),
         step=int(state.get("step", 0)),
     )
+
+
+def data_record(dataset: Any) -> dict[str, Any]:
+    """``{"data": dataset.config()}`` for data with a preprocessing chain (image data), else ``{}``.
+
+    ``ebm train`` adds it to the ``config.json`` it writes, so the run says how its data were
+    preprocessed (levels, event shape, each transform with its arguments).
+    """
+    describe = getattr(dataset, "config", None)
+    if getattr(dataset, "preprocessing", None) is None or not callable(describe):
+        return {}
+    return {DATA_RECORD: json.loads(json.dumps(describe()))}
+
+
+def run_preprocessing(config: dict[str, Any], dataset: Any) -> tuple[Any, int | None] | None:
+    """``(preprocessing, levels)`` a run's data were trained with, or ``None`` for data without one.
+
+    ``dataset`` is the data set rebuilt from the run's ``[dataset]`` table. Its preprocessing
+    must equal the one recorded in ``config.json`` (a ``ValueError`` says so otherwise, e.g.
+    when the data set's defaults changed since training), so evaluation and sampling see the
+    data exactly as training did. A run written before preprocessing was recorded uses the
+    rebuilt data set's.
+    """
+    rebuilt = data_record(dataset)
+    if not rebuilt:
+        return None
+    recorded = config.get(DATA_RECORD)
+    if recorded is not None and recorded != rebuilt[DATA_RECORD]:
+        raise ValueError(
+            f"the run was trained on data preprocessed as {recorded}, but its [dataset] table "
+            f"{config.get('dataset')} now builds {rebuilt[DATA_RECORD]}; pin the data set's options "
+            "(dequantize, value_range, logit, flatten) in the run's config.json [dataset] table to "
+            "those it was trained with"
+        )
+    return dataset.preprocessing, rebuilt[DATA_RECORD].get("levels")
+
+
+def recorded_preprocessing(trained: TrainedRun) -> tuple[Any, int | None] | None:
+    """:func:`run_preprocessing` of a run whose ``config.json`` records one (image data), else ``None``."""
+    if DATA_RECORD not in trained.config:
+        return None
+    from .components import build_dataset
+
+    return run_preprocessing(trained.config, build_dataset(trained.config))

@@ -30,6 +30,7 @@ Example::
     pixels = torch.randint(0, 17, (4, 64)).double()
     y = prep(pixels, generator=torch.Generator().manual_seed(0))
     assert torch.equal(prep.inverse(y), pixels)
+    assert torch.equal(prep.to_pixels(torch.tensor([[-0.5, 0.5, 1.5]]), 17), torch.tensor([[0.0, 8.0, 16.0]]))
     nll_y = torch.zeros(4, dtype=torch.float64)  # a model's NLL of y (0 here, for the arithmetic)
     nll_x = prep.nll_in_data_space(nll_y, y)    # = 0 − 64 · log(1/17)
     assert torch.allclose(nll_x, torch.full((4,), 64 * math.log(17), dtype=torch.float64))
@@ -207,6 +208,15 @@ class Preprocessing:
         for step in reversed(self.steps):
             y = step.inverse(y)
         return y
+
+    def to_pixels(self, y: torch.Tensor, levels: int | None) -> torch.Tensor:
+        """Model-space values (e.g. a model's samples) back in pixel units, ready to show or save.
+
+        :meth:`inverse`, then clamped to ``[0, levels − 1]`` (a sample may lie outside the
+        data's range); continuous data (``levels=None``) are only inverted.
+        """
+        pixels = self.inverse(y)
+        return pixels if levels is None else pixels.clamp(0, positive_int(levels, "levels") - 1)
 
     def log_det(self, y: torch.Tensor) -> torch.Tensor:
         """``log|det ∂y/∂x|`` of the continuous steps, per example, given the output ``y``.
