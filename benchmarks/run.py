@@ -7,6 +7,7 @@ Usage::
     python -m benchmarks.run --out docs/performance
     python -m benchmarks.run --systems ebm-fused,blackjax --workloads W1,W3 --no-scaling
     python -m benchmarks.run --workloads N1,N2,T1 --no-scaling   # NUTS and tempering
+    python -m benchmarks.run --load --systems ebm-fused,blackjax --workloads W4  # quiet vs loaded
 
 Each system runs in its own subprocess (:mod:`benchmarks.worker`), one after the other, with
 the same thread budget (:mod:`benchmarks.environment`); then the ebm paths' scaling sweeps
@@ -29,7 +30,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import environment, report
+from . import environment, load, report
 from .plots import write_plots
 from .rounds import best_of_rounds
 from .systems import PEERS, SYSTEMS
@@ -44,15 +45,25 @@ def _log(message: str) -> None:
 
 
 def run_worker(
-    args: list[str], timeout: float, threads: int = environment.THREADS
+    args: list[str], timeout: float, threads: int = environment.THREADS,
+    env_overrides: dict[str, str | None] | None = None,
 ) -> tuple[dict | None, str | None]:
-    """Run one worker subprocess; returns its JSON payload, or ``None`` and why it failed."""
+    """Run one worker subprocess; returns its JSON payload, or ``None`` and why it failed.
+
+    ``env_overrides`` set (or, for ``None`` values, remove) variables of the worker's environment.
+    """
+    env = environment.thread_env(threads)
+    for key, value in (env_overrides or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "result.json")
         command = [sys.executable, "-m", "benchmarks.worker", *args, "--out", out]
         try:
             proc = subprocess.run(
-                command, cwd=REPO_ROOT, env=environment.thread_env(threads), capture_output=True,
+                command, cwd=REPO_ROOT, env=env, capture_output=True,
                 text=True, timeout=timeout,
             )
         except subprocess.TimeoutExpired:
@@ -92,7 +103,7 @@ def plan_jobs(names: list[str], scaling: list[str], shared: bool) -> list[tuple[
 
 def run_jobs(
     jobs: list[tuple[list[str], list[str]]], preset: str, workloads: list[str], timeout: float,
-    concurrent: int,
+    concurrent: int, env_overrides: dict[str, str | None] | None = None,
 ) -> tuple[dict[str, dict], dict[str, dict]]:
     """Run the worker jobs (``concurrent`` at a time, the thread budget split between them)."""
     threads = max(1, environment.THREADS // concurrent)
@@ -106,7 +117,7 @@ def run_jobs(
         start = time.perf_counter()
         args = ["--preset", preset, "--systems", ",".join(systems),
                 "--workloads", ",".join(workloads), "--scaling", ",".join(scaling)]
-        payload, error = run_worker(args, timeout, threads)
+        payload, error = run_worker(args, timeout, threads, env_overrides)
         for name in systems:
             if payload is None:
                 results[name] = _failed(name, error or "unknown failure")
@@ -200,6 +211,26 @@ def build_report(
     }
 
 
+def run_load(
+    names: list[str], preset: str, workloads: list[str], policies: list[str], timeout: float,
+    command: str, load_before: list[float] | None, out_dir: str,
+) -> int:
+    """``--load``: :func:`benchmarks.load.run_load` over the installed systems; writes and prints."""
+    available = [n for n in names if SYSTEMS[n].missing_reason() is None]
+    for name in sorted(set(names) - set(available)):
+        _log(f"{name}: missing ({SYSTEMS[name].missing_reason()})")
+
+    def run_systems(systems: list[str], overrides: dict[str, str | None]) -> dict[str, dict]:
+        jobs = plan_jobs(systems, [], shared=False)
+        return run_jobs(jobs, preset, workloads, timeout, 1, overrides)[0]
+
+    document = load.run_load(available, workloads, policies, run_systems)
+    document.update(command=command, preset=preset, load_before=load_before,
+                    load_after=environment.load_average(), machine=environment.machine())
+    print(load.write(document, out_dir))
+    return 0
+
+
 def write_outputs(document: dict, out_dir: str) -> str:
     """``results.json``, the PNGs and ``results.md`` in ``out_dir``; returns the Markdown."""
     os.makedirs(out_dir, exist_ok=True)
@@ -239,6 +270,13 @@ def main(argv: list[str] | None = None) -> int:
                              "round (for machines with bursty load; see benchmarks/rounds.py)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per worker")
+    parser.add_argument("--load", action="store_true",
+                        help="run each system's workloads quiet and beside one competing busy "
+                             "process, per OpenMP wait policy (benchmarks/load.py); writes "
+                             "load.json and load.md")
+    parser.add_argument("--wait-policies", default="default,passive",
+                        help="with --load: comma-separated OMP_WAIT_POLICY settings to compare "
+                             f"({', '.join(load.POLICIES)}; default: default,passive)")
     parser.add_argument("--shared-workers", action="store_true",
                         help="smoke tests only: one worker per framework, two at a time "
                              "(timings and RSS not comparable)")
@@ -254,6 +292,10 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = environment.load_average()
     _log(f"preset {preset}; load average {load_before}; output {args.out}")
+    if args.load:
+        policies = _names(args.wait_policies, list(load.POLICIES), "wait policies", parser)
+        return run_load(names, preset, workloads, policies, args.timeout, command.strip(),
+                        load_before, args.out)
     systems, scaling = run_all(
         names, preset, workloads, scaling=not args.no_scaling, shared=args.shared_workers,
         timeout=args.timeout, rounds=max(1, args.rounds),

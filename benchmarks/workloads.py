@@ -15,10 +15,18 @@ W2           ULA, standard Gaussian 100-D, h = 0.1                  1,000 chains
 W3           HMC, standard Gaussian 10-D, ε = 0.1, L = 10            1,000 chains × 100
 W4           ULA, MLP 2-128-128-1 (SiLU) energy, h = 0.01           4,096 chains × 100
 train        PCD on eight_gaussians, same MLP, batch 256, k = 20    50 iterations a run
+W5           ULA, conv energy (IGEBM-small) on 1×28×28, h = 0.01    128 chains × 60
+W6           PCD iteration of that conv energy, batch 64, k = 60     2 iterations a run
 N1           NUTS, 100-D Gaussian, variances 10^-2…10^2 (κ = 10⁴)   64 chains × (200 + 200)
 N2           NUTS, 2-D banana (Rosenbrock a = 1, b = 10)            64 chains × (200 + 200)
 T1           parallel tempering (MALA), three-mode 1-D mixture      64 chains × 1,000 sweeps
 ===========  =====================================================  =====================
+
+The conv energy of W5/W6 ("IGEBM-small") is three 3×3 convolutions with 32, 64 and 64
+output channels, SiLU after each, stride 2 after the first (28 → 28 → 14 → 7), summed over
+the image and mapped to one energy by a linear layer — ebm's ``conv`` energy with
+``channels=(32, 64, 64)``; every peer runs the same network with the same weights. W6's
+training data are fixed NumPy images (uniform in [0, 1]); its settings are :data:`TRAINING`.
 
 N1, N2 and T1 (the "Samplers II" workloads, :mod:`benchmarks.samplers_ii`) run only when
 named in ``--workloads``: they measure ESS per second and per gradient evaluation (NUTS,
@@ -34,6 +42,9 @@ from typing import Mapping
 DOUBLE_WELL = {"barrier_height": 2.0, "b": 1.0}
 #: Hidden widths of the MLP energy (W4 and training): 2 → 128 → 128 → 1, SiLU.
 MLP_HIDDEN = (128, 128)
+#: The conv energy of W5/W6: one image's shape and the output channels of its convolutions.
+CONV_IMAGE = (1, 28, 28)
+CONV_CHANNELS = (32, 64, 64)
 #: PCD settings shared by every system's training loop.
 TRAINING = {
     "learning_rate": 1e-3,  # Adam
@@ -51,7 +62,7 @@ class Workload:
         key: short name used in tables and JSON (``"W1"``, ``"train"``).
         title: what it is, for the table.
         kind: ``"ula"``, ``"hmc"`` or ``"train"``.
-        target: ``"double_well"``, ``"gaussian"`` (standard) or ``"mlp"``.
+        target: ``"double_well"``, ``"gaussian"`` (standard), ``"mlp"`` or ``"conv"``.
         dim: dimension of one sample.
         chains: number of chains (the batch size for training).
         steps: transitions per chain (``k`` for training).
@@ -82,6 +93,12 @@ class Workload:
     warmup: int = 0
     max_tree_depth: int = 10
     in_default_run: bool = True
+    image: tuple[int, ...] | None = None
+
+    @property
+    def event_shape(self) -> tuple[int, ...]:
+        """Shape of one chain's state: ``image`` for image workloads, else ``(dim,)``."""
+        return tuple(self.image) if self.image else (self.dim,)
 
     @property
     def unit(self) -> str:
@@ -107,6 +124,7 @@ class Workload:
 def _workloads(
     w1: tuple[int, int], w2: tuple[int, int], w3: tuple[int, int], w4: tuple[int, int], train: int,
     nuts: tuple[int, int, int] = (64, 200, 200), sweeps: int = 1_000, max_tree_depth: int = 10,
+    w5: tuple[int, int] = (128, 60), w6: tuple[int, int, int] = (64, 60, 2),
 ) -> dict[str, Workload]:
     chains, warmup, kept = nuts
     return {
@@ -123,6 +141,14 @@ def _workloads(
         "train": Workload(
             "train", "PCD training, MLP, eight_gaussians", "train", "mlp", 2, 256, 20,
             step_size=0.01, iterations=train,
+        ),
+        "W5": Workload(
+            "W5", "ULA conv 1×28×28 (32-64-64)", "ula", "conv", 784, *w5, step_size=0.01,
+            image=CONV_IMAGE,
+        ),
+        "W6": Workload(
+            "W6", "PCD iteration, conv 1×28×28", "train", "conv", 784, w6[0], w6[1],
+            step_size=0.01, iterations=w6[2], image=CONV_IMAGE,
         ),
         "N1": Workload(
             "N1", "NUTS Gaussian 100-D, κ=10⁴", "nuts", "ill_gaussian", 100, chains, kept,
@@ -173,7 +199,7 @@ PRESETS: dict[str, Preset] = {
     "quick": Preset(
         "quick",
         _workloads((10_000, 200), (1_000, 200), (1_000, 30), (1_024, 20), 10,
-                   nuts=(64, 100, 100), sweeps=300),
+                   nuts=(64, 100, 100), sweeps=300, w5=(128, 10), w6=(64, 10, 1)),
         min_repeats=3, max_repeats=5, min_seconds=0.3,
         scaling_chains=(1, 100, 10_000, 100_000),
         scaling_dims=(2, 100, 1_000),
@@ -183,7 +209,7 @@ PRESETS: dict[str, Preset] = {
     "smoke": Preset(
         "smoke",
         _workloads((256, 20), (1_000, 40), (1_000, 20), (64, 3), 2, nuts=(8, 20, 20), sweeps=40,
-                   max_tree_depth=4),
+                   max_tree_depth=4, w5=(4, 2), w6=(4, 2, 1)),
         min_repeats=1, max_repeats=1, min_seconds=0.0,
         scaling_chains=(1, 64),
         scaling_dims=(2, 16),

@@ -10,6 +10,9 @@
 * HMC (W3): ``blackjax.hmc(log p, ε, inverse_mass_matrix=1, num_integration_steps=L)``,
   ``vmap``-ed over chains (each chain its own key and Metropolis test), ``lax.scan`` over
   transitions.
+* W5/W6: the same conv net in flax (:mod:`benchmarks.systems.blackjax_conv`, NHWC — XLA's
+  native layout on CPU), gradients of the summed energies (rows are independent), otherwise
+  as W4 and training.
 * Training: the same MLP as a pure-JAX function; negatives from ``k`` sgld steps on a
   replay buffer (5 % restarted from N(0, I)), the CD loss with the α penalty, ``optax.adam``
   — the whole iteration one jitted function.
@@ -66,11 +69,12 @@ def _params(inputs: Inputs) -> Any:
     return [(jnp.asarray(w), jnp.asarray(b)) for w, b in inputs.weights]
 
 
-def _ula_chain(workload: Workload, logdensity: Any) -> Any:
+def _ula_chain(workload: Workload, grad: Any) -> Any:
+    """``workload.steps`` sgld (= ULA) steps of all chains; ``grad`` maps the ``(chains, …)``
+    state to ∇ log p of every chain."""
     import blackjax
     import jax
 
-    grad = jax.vmap(jax.grad(logdensity))
     sgld = blackjax.sgld(lambda position, minibatch: grad(position))
     h = workload.step_size
 
@@ -113,10 +117,20 @@ def _prepare_chains(workload: Workload, inputs: Inputs) -> Prepared:
     import jax
     import jax.numpy as jnp
 
-    logdensity = _logdensity(workload, _params(inputs))
-    build = _hmc_chain if workload.kind == "hmc" else _ula_chain
-    jitted = jax.jit(build(workload, logdensity))
-    x0 = jnp.asarray(inputs.x0)
+    if workload.target == "conv":
+        from . import blackjax_conv
+
+        params, energies = blackjax_conv.network(inputs)
+        chain = _ula_chain(workload, jax.grad(lambda x: -jnp.sum(energies(params, x))))
+        x0 = jnp.asarray(blackjax_conv.to_nhwc(inputs.x0))
+    else:
+        logdensity = _logdensity(workload, _params(inputs))
+        if workload.kind == "hmc":
+            chain = _hmc_chain(workload, logdensity)
+        else:
+            chain = _ula_chain(workload, jax.vmap(jax.grad(logdensity)))
+        x0 = jnp.asarray(inputs.x0)
+    jitted = jax.jit(chain)
     compiled: list[Any] = []
     counter = [0]
 
@@ -128,12 +142,16 @@ def _prepare_chains(workload: Workload, inputs: Inputs) -> Prepared:
         return jax.block_until_ready(compiled[0](jax.random.key(counter[0]), x0))
 
     def positions(out: Any) -> Any:
+        if workload.target == "conv":
+            return jnp.transpose(out, (0, 3, 1, 2))  # back to (chains, C, H, W)
         return out[0] if workload.kind == "hmc" else out
 
     def info(out: Any) -> dict:
         return {"acceptance_rate": float(out[1])} if workload.kind == "hmc" else {}
 
     name = "hmc, vmap over chains" if workload.kind == "hmc" else "sgld (=ULA), vmap(grad)"
+    if workload.target == "conv":
+        name = "sgld (=ULA), flax conv net (NHWC), grad of the summed energies"
     return Prepared(
         run=run,
         compile=compile,
@@ -152,7 +170,23 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
     alpha, size = TRAINING["alpha"], TRAINING["buffer_size"]
     restart = TRAINING["reinit_fraction"]
     optimiser = optax.adam(TRAINING["learning_rate"])
-    energies = jax.vmap(_mlp_energy, in_axes=(None, 0))
+    if workload.target == "conv":
+        from . import blackjax_conv
+
+        params, energies = blackjax_conv.network(inputs)
+        shape = blackjax_conv.nhwc_shape(workload.event_shape)
+        data = blackjax_conv.to_nhwc(inputs.data.reshape(-1, *workload.event_shape))
+        batches = jnp.asarray(data.reshape(inputs.data.shape[0], batch, *shape))
+
+        def score_of(params):
+            return jax.grad(lambda y: -jnp.sum(energies(params, y)))
+    else:
+        params, shape = _params(inputs), (workload.dim,)
+        energies = jax.vmap(_mlp_energy, in_axes=(None, 0))
+        batches = jnp.asarray(inputs.data)
+
+        def score_of(params):
+            return jax.vmap(jax.grad(lambda y: -_mlp_energy(params, y)))
 
     def iteration(params, opt_state, buffer, key, data):
         import blackjax
@@ -160,8 +194,9 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
         k_rows, k_restart, k_noise, k_chain = jax.random.split(key, 4)
         rows = jax.random.randint(k_rows, (batch,), 0, size)
         fresh = jax.random.uniform(k_restart, (batch,)) < restart
-        x = jnp.where(fresh[:, None], jax.random.normal(k_noise, (batch, 2)), buffer[rows])
-        grad = jax.vmap(jax.grad(lambda y: -_mlp_energy(params, y)))
+        fresh = fresh.reshape((batch,) + (1,) * len(shape))
+        x = jnp.where(fresh, jax.random.normal(k_noise, (batch, *shape)), buffer[rows])
+        grad = score_of(params)
         sgld = blackjax.sgld(lambda position, minibatch: grad(position))
         x, _ = jax.lax.scan(
             lambda x, step_key: (sgld.step(step_key, x, None, h), None), x,
@@ -180,13 +215,11 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
         return optax.apply_updates(params, updates), opt_state, buffer, value
 
     jitted = jax.jit(iteration, donate_argnums=(2,))
-    params = _params(inputs)
     state = {
         "params": params,
         "opt": optimiser.init(params),
-        "buffer": jax.random.normal(jax.random.key(1), (size, 2)),
+        "buffer": jax.random.normal(jax.random.key(1), (size, *shape)),
     }
-    batches = jnp.asarray(inputs.data)
     compiled: list[Any] = []
     counter = [0]
 
@@ -210,7 +243,9 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
         run=run,
         compile=compile,
         to_numpy=lambda values: jax.device_get(values),
-        backend=lambda values: "pure-JAX MLP + blackjax.sgld negatives + optax.adam, jit",
+        backend=lambda values: (
+            "flax conv net (NHWC)" if workload.target == "conv" else "pure-JAX MLP"
+        ) + " + blackjax.sgld negatives + optax.adam, jit",
     )
 
 

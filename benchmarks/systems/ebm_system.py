@@ -20,7 +20,7 @@ from typing import Any
 from .. import samplers_ii
 from ..environment import DISABLE_KERNELS_ENV, set_torch_threads
 from ..inputs import Inputs
-from ..workloads import DOUBLE_WELL, MLP_HIDDEN, TRAINING, Workload
+from ..workloads import CONV_CHANNELS, DOUBLE_WELL, MLP_HIDDEN, TRAINING, Workload
 from . import ebm_samplers_ii
 from .base import Prepared, System, Unavailable, Unsupported
 from .torch_training import training_loop
@@ -53,6 +53,12 @@ def _energy(workload: Workload, inputs: Inputs) -> Any:
         return ebm_core.energy("double_well", dim=workload.dim, **DOUBLE_WELL)
     if workload.target == "gaussian":
         return ebm_core.energy("gaussian", dim=workload.dim)
+    if workload.target == "conv":
+        from .torch_conv import load_conv_weights
+
+        energy = ebm_core.energy("conv", event_shape=workload.event_shape, channels=CONV_CHANNELS)
+        load_conv_weights(energy, inputs.weights)
+        return energy
     energy = ebm_core.energy("mlp", dim=workload.dim, hidden=list(MLP_HIDDEN))
     load_weights(energy, inputs.weights)
     return energy

@@ -4,7 +4,7 @@ ebmkit takes any callable ``(B, *shape) → (B,)`` as an energy and differentiat
 autograd, so the fastest form of each analytic target is a plain function:
 ``2 Σ (xᵢ² − 1)²`` (W1) and ``½‖x‖²`` (W2/W3). Samplers: ``LangevinDynamics(step_size=h)``
 (noise ``√(2h)``, i.e. ULA at temperature 1) and ``HMC(step_size=ε, leapfrog_steps=L)``.
-W4/training use the shared MLP in ``EnergyModel``; training is its ``ContrastiveDivergence``
+W4/training (W5/W6) use the shared MLP (conv net) in ``EnergyModel``; training is its ``ContrastiveDivergence``
 with a ``ReplayBuffer`` (persistent CD).
 """
 
@@ -38,9 +38,11 @@ def _energy(workload: Workload, inputs: Inputs) -> Any:
         return standard_gaussian
     from ebm import EnergyModel
 
+    from .torch_conv import build_conv
     from .torch_mlp import build_mlp
 
-    return EnergyModel(build_mlp(inputs.weights))
+    net = build_conv(inputs.weights) if workload.target == "conv" else build_mlp(inputs.weights)
+    return EnergyModel(net)
 
 
 def _sampler(workload: Workload) -> Any:
@@ -79,7 +81,7 @@ def _prepare_training(workload: Workload, inputs: Inputs) -> Prepared:
     torch.manual_seed(0)  # ebmkit draws from torch's global generator
     energy = _energy(workload, inputs)
     buffer = ReplayBuffer(
-        TRAINING["buffer_size"], (workload.dim,), reinit_prob=TRAINING["reinit_fraction"]
+        TRAINING["buffer_size"], workload.event_shape, reinit_prob=TRAINING["reinit_fraction"]
     )
     loss = ContrastiveDivergence(_sampler(workload), buffer=buffer, energy_reg=TRAINING["alpha"])
     return training_loop(workload, inputs, energy.parameters(), lambda batch: loss(energy, batch).loss,

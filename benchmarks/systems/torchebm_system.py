@@ -5,7 +5,7 @@
 * W2/W3: ``HarmonicModel(k=1)`` = ½‖x‖², the standard Gaussian through elementwise ops
   (its ``GaussianModel`` multiplies by a dense (d, d) inverse covariance per chain, slower);
   W3 with ``HamiltonianMonteCarlo(step_size=ε, n_leapfrog_steps=L)`` and the identity mass.
-* W4/training: the shared MLP wrapped in a ``BaseModel`` subclass (TorchEBM's way to bring a
+* W4/training, W5/W6: the shared MLP (conv net) wrapped in a ``BaseModel`` subclass (TorchEBM's way to bring a
   network); training with its ``ContrastiveDivergence(persistent=True)`` replay buffer.
 
 TorchEBM computes every gradient with autograd (its models define only ``forward``).
@@ -26,6 +26,7 @@ from .torch_training import training_loop
 def _model(workload: Workload, inputs: Inputs) -> Any:
     from torchebm.core import BaseModel, DoubleWellModel, HarmonicModel
 
+    from .torch_conv import build_conv
     from .torch_mlp import build_mlp
 
     if workload.target == "double_well":
@@ -34,7 +35,7 @@ def _model(workload: Workload, inputs: Inputs) -> Any:
         return HarmonicModel(k=1.0)
 
     class MLPModel(BaseModel):
-        """The shared MLP as a TorchEBM model: (batch, 2) → (batch,) energies."""
+        """The shared MLP or conv net as a TorchEBM model: (batch, *event) → (batch,) energies."""
 
         def __init__(self, net):
             super().__init__()
@@ -43,7 +44,7 @@ def _model(workload: Workload, inputs: Inputs) -> Any:
         def forward(self, x):
             return self.net(x).squeeze(-1)
 
-    return MLPModel(build_mlp(inputs.weights))
+    return MLPModel(build_conv(inputs.weights) if workload.target == "conv" else build_mlp(inputs.weights))
 
 
 def _sampler(workload: Workload, model: Any) -> Any:

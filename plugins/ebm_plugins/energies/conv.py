@@ -9,13 +9,14 @@ import torch
 from ebm_core import Energy
 from ebm_core.checks import positive_int
 
-from .conv_net import ConvNet
+from .conv_net import ConvNet, StridedConvNet
 
 
 class Conv(Energy):
     """E(x) = f_θ(x), a residual conv net (SiLU, optional spectral norm) on ``(C, H, W)`` images.
 
-    The network is :class:`~ebm_plugins.energies.conv_net.ConvNet` with one output. ∇ₓE for
+    The network is :class:`~ebm_plugins.energies.conv_net.ConvNet` with one output, or, with
+    ``channels``, the plain :class:`~ebm_plugins.energies.conv_net.StridedConvNet`. ∇ₓE for
     sampling comes from autograd with respect to ``x`` only; the parameters' ``.grad`` is
     untouched and the spectral-norm estimates change only when a loss is back-propagated.
 
@@ -24,6 +25,9 @@ class Conv(Energy):
         width: channels of every convolution.
         depth: residual blocks (2× average pooling after each while H, W ≥ 4).
         spectral_norm: spectrally normalise every layer (Lipschitz control, as in IGEBM).
+        channels: instead of the residual net, plain 3×3 convolutions with these output
+            channels, stride 2 after the first (e.g. ``(32, 64, 64)``); replaces ``width`` and
+            ``depth``, which must then stay at their defaults.
 
     Example::
 
@@ -39,12 +43,21 @@ class Conv(Energy):
         width: int = 32,
         depth: int = 2,
         spectral_norm: bool = False,
+        channels: Sequence[int] | None = None,
     ) -> None:
         if isinstance(event_shape, (str, bytes)) or not isinstance(event_shape, Sequence) or len(event_shape) != 3:
             raise ValueError(f"event_shape must be (C, H, W) for one image, got {event_shape!r}")
         event_shape = tuple(positive_int(s, "event_shape") for s in event_shape)
         super().__init__(event_shape=event_shape)
-        self.net = ConvNet(event_shape[0], 1, width=width, depth=depth, spectral_norm=spectral_norm)
+        if channels is None:
+            self.net = ConvNet(event_shape[0], 1, width=width, depth=depth, spectral_norm=spectral_norm)
+        elif (width, depth) != (32, 2):
+            raise ValueError(
+                f"channels={channels!r} replaces width and depth (got width={width}, depth={depth}); "
+                "give either channels or width/depth"
+            )
+        else:
+            self.net = StridedConvNet(event_shape[0], 1, channels, spectral_norm=spectral_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.check_input(x)

@@ -7,6 +7,13 @@
     conv3×3(C → width) → depth × [ h + conv3×3(SiLU(conv3×3(SiLU(h)))) ; avg-pool 2× while H, W ≥ 4 ]
       → SiLU → sum over H, W → linear(width → out_features)
 
+:class:`StridedConvNet` is the plain alternative — one 3×3 convolution per entry of
+``channels``, each followed by SiLU, every one after the first with stride 2:
+
+.. code-block:: text
+
+    conv3×3(C → c₀) → SiLU → conv3×3/2(c₀ → c₁) → SiLU → … → sum over H, W → linear(c₋₁ → out_features)
+
 No batch statistics (no batch norm), so each row's output depends on that row only, and SiLU
 keeps ∇ₓ smooth for Langevin sampling.
 
@@ -27,6 +34,8 @@ Example::
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -78,7 +87,7 @@ class SpectralNormalised(nn.Module):
         self._hook_weight()
         weight = self.layer.weight / self.sigma()
         if isinstance(self.layer, nn.Conv2d):
-            return F.conv2d(x, weight, self.layer.bias, padding=self.layer.padding)
+            return F.conv2d(x, weight, self.layer.bias, stride=self.layer.stride, padding=self.layer.padding)
         return F.linear(x, weight, self.layer.bias)
 
 
@@ -124,6 +133,41 @@ class ConvNet(nn.Module):
             if min(h.shape[-2:]) >= 4:
                 h = F.avg_pool2d(h, 2)
         return self.head(F.silu(h).sum((-2, -1)))
+
+
+class StridedConvNet(nn.Module):
+    """Plain conv net ``(batch, C, H, W) → (batch, out_features)``: 3×3 convolutions of ``channels``.
+
+    The first convolution keeps the resolution, each later one halves it (stride 2, padding 1),
+    e.g. ``channels=(32, 64, 64)`` on 28×28: 28 → 28 → 14 → 7 (the IGEBM-small benchmark net).
+
+    Args:
+        in_channels: C.
+        out_features: outputs per image.
+        channels: output channels of each convolution (at least one).
+        spectral_norm: spectrally normalise every convolution and the output layer.
+    """
+
+    def __init__(
+        self, in_channels: int, out_features: int, channels: Sequence[int], spectral_norm: bool = False
+    ) -> None:
+        super().__init__()
+        in_channels = positive_int(in_channels, "in_channels")
+        out_features = positive_int(out_features, "out_features")
+        if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence) or not channels:
+            raise ValueError(f"channels must list the output channels of each convolution, e.g. (32, 64, 64); got {channels!r}")
+        widths = [positive_int(c, "channels") for c in channels]
+        self.convs = nn.ModuleList(
+            _maybe_normalised(nn.Conv2d(c_in, c_out, 3, stride=1 if i == 0 else 2, padding=1), spectral_norm)
+            for i, (c_in, c_out) in enumerate(zip([in_channels, *widths], widths))
+        )
+        self.head = _maybe_normalised(nn.Linear(widths[-1], out_features), spectral_norm)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        for conv in self.convs:
+            h = F.silu(conv(h))
+        return self.head(h.sum((-2, -1)))
 
 
 def _maybe_normalised(layer: nn.Conv2d | nn.Linear, spectral_norm: bool) -> nn.Module:

@@ -1,0 +1,188 @@
+"""Speed on a machine that is not idle: each workload quiet and beside one competing busy process.
+
+``python -m benchmarks.run --load --systems ebm-fused,blackjax --workloads W4`` runs, for every
+chosen system and every OpenMP wait policy of ``--wait-policies`` (default ``default,passive``),
+the chosen workloads twice in fresh workers: once on the machine as it is ("quiet") and once
+while :func:`busy_process` keeps one extra process spinning on a core ("loaded"). The two runs
+of one (system, policy) follow each other, so slow drifts of the machine's own load hit both.
+Reported per workload, system and policy:
+
+* ``slowdown = quiet throughput / loaded throughput`` (1 = unaffected; the issue's bound is 2.5);
+* ``quiet cost of the policy = quiet throughput with the default policy / with this policy − 1``
+  (the price of the policy on a quiet machine; must stay under 5 %).
+
+``default`` runs the workers without ``OMP_WAIT_POLICY`` (OpenMP's spin-then-sleep default),
+``passive``/``active`` set it — before the worker imports torch, as the ``ebm`` command does
+(:mod:`ebm_launcher`). The load averages before and after each phase are recorded beside the
+figures, since other jobs on the machine change them. Writes ``load.json`` and ``load.md``.
+
+Example::
+
+    from benchmarks.load import busy_process
+    with busy_process() as procs:
+        assert all(p.poll() is None for p in procs)  # spinning
+    assert all(p.poll() is not None for p in procs)  # stopped on exit
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from typing import Callable, Iterator
+
+from . import environment
+
+#: The competitor: one Python process spinning on a core.
+BUSY_CODE = "while True:\n    pass\n"
+#: OpenMP wait policies ``--wait-policies`` accepts (``default`` = variable unset).
+POLICIES = ("default", "passive", "active")
+WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
+#: The issue's bound on the loaded slowdown and on the quiet cost of a policy.
+MAX_SLOWDOWN = 2.5
+MAX_QUIET_COST = 0.05
+
+
+@contextlib.contextmanager
+def busy_process(count: int = 1, stop_timeout: float = 5.0) -> Iterator[list[subprocess.Popen]]:
+    """``count`` processes spinning on the CPU for the duration of the block; always stopped.
+
+    Each is terminated (then killed if it has not exited after ``stop_timeout`` s) and reaped
+    on exit from the block, also when the block raises.
+    """
+    procs: list[subprocess.Popen] = []
+    try:
+        for _ in range(count):
+            procs.append(subprocess.Popen(
+                [sys.executable, "-c", BUSY_CODE], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))
+        yield procs
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(stop_timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def policy_env(policy: str) -> dict[str, str | None]:
+    """Worker environment overrides for ``policy`` (``None`` removes the variable)."""
+    if policy not in POLICIES:
+        raise ValueError(f"wait policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+    return {WAIT_POLICY_ENV: None if policy == "default" else policy.upper()}
+
+
+RunJobs = Callable[[list[str], dict[str, str | None]], dict[str, dict]]
+
+
+def run_load(names: list[str], workloads: list[str], policies: list[str], run_systems: RunJobs) -> dict:
+    """Quiet and loaded runs of every system under every policy; the JSON document.
+
+    ``run_systems(systems, env_overrides)`` runs the systems' workers (``benchmarks.run``) and
+    returns their results keyed by system name.
+    """
+    runs: list[dict] = []
+    for name in names:
+        for policy in policies:
+            entry: dict = {"system": name, "policy": policy}
+            for condition in ("quiet", "loaded"):
+                before = environment.load_average()
+                if condition == "quiet":
+                    result = run_systems([name], policy_env(policy))[name]
+                else:
+                    with busy_process():
+                        result = run_systems([name], policy_env(policy))[name]
+                entry[condition] = {
+                    "load_before": before, "load_after": environment.load_average(),
+                    "status": result.get("status"), "reason": result.get("reason"),
+                    "throughput": {
+                        k: w.get("throughput") for k, w in result.get("workloads", {}).items()
+                        if w.get("status") == "ok"
+                    },
+                    "median_s": {k: w.get("median_s") for k, w in result.get("workloads", {}).items()},
+                }
+            runs.append(entry)
+    return {"workloads": workloads, "policies": policies, "runs": runs, "rows": _rows(runs, workloads)}
+
+
+def _rows(runs: list[dict], workloads: list[str]) -> list[dict]:
+    rows = []
+    quiet_default = {
+        (r["system"], k): r["quiet"]["throughput"].get(k)
+        for r in runs if r["policy"] == "default" for k in workloads
+    }
+    for r in runs:
+        for key in workloads:
+            quiet, loaded = r["quiet"]["throughput"].get(key), r["loaded"]["throughput"].get(key)
+            reference = quiet_default.get((r["system"], key))
+            rows.append({
+                "workload": key, "system": r["system"], "policy": r["policy"],
+                "quiet": quiet, "loaded": loaded,
+                "slowdown": quiet / loaded if quiet and loaded else None,
+                "quiet_cost": (reference / quiet - 1.0) if reference and quiet and r["policy"] != "default" else None,
+                "load_quiet": r["quiet"]["load_before"], "load_loaded": r["loaded"]["load_before"],
+            })
+    return rows
+
+
+def _num(x: float | None, fmt: str = "{:.3g}") -> str:
+    return "—" if x is None else fmt.format(x)
+
+
+def _load(values: list[float] | None) -> str:
+    return "—" if not values else " / ".join(f"{v:.2f}" for v in values)
+
+
+def markdown(document: dict) -> str:
+    """The load table: throughput quiet and loaded, slowdown, quiet cost of the policy."""
+    lines = [
+        "# Speed beside one competing busy process",
+        "",
+        f"Command: `{document.get('command', '')}`; {environment.THREADS} threads per system; "
+        f"load average (1/5/15 min) before the run {_load(document.get('load_before'))}, "
+        f"after {_load(document.get('load_after'))}.",
+        "",
+        "| workload | system | OMP wait policy | quiet | loaded | slowdown | quiet cost of the policy "
+        "| load avg before quiet run | before loaded run |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in document["rows"]:
+        slow = row["slowdown"]
+        flag = "" if slow is None or slow <= MAX_SLOWDOWN else " ✗"
+        cost = row["quiet_cost"]
+        lines.append(
+            f"| {row['workload']} | {row['system']} | {row['policy']} | {_num(row['quiet'])} | "
+            f"{_num(row['loaded'])} | {_num(slow, '{:.2f}×')}{flag} | "
+            f"{_num(None if cost is None else 100 * cost, '{:+.1f} %')} | "
+            f"{_load(row['load_quiet'])} | {_load(row['load_loaded'])} |"
+        )
+    failed = [r for r in document["runs"] for c in ("quiet", "loaded") if r[c]["status"] != "ok"]
+    for r in failed:
+        for c in ("quiet", "loaded"):
+            if r[c]["status"] != "ok":
+                lines.append(f"\n{r['system']} ({r['policy']}, {c}): {r[c]['status']} — {r[c]['reason']}")
+    lines += [
+        "",
+        f"Throughput in each workload's unit (chain-steps/s, iterations/s). Slowdown = quiet ÷ "
+        f"loaded (✗ above {MAX_SLOWDOWN}); quiet cost = the default policy's quiet throughput ÷ "
+        f"this policy's − 1 (bound {100 * MAX_QUIET_COST:.0f} %). One busy Python process competes "
+        "for the cores during the loaded run.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write(document: dict, out_dir: str) -> str:
+    """``load.json`` and ``load.md`` in ``out_dir``; returns the Markdown."""
+    os.makedirs(out_dir, exist_ok=True)
+    text = markdown(document)
+    with open(os.path.join(out_dir, "load.json"), "w") as f:
+        json.dump(document, f, indent=1, default=str)
+    with open(os.path.join(out_dir, "load.md"), "w") as f:
+        f.write(text)
+    return text

@@ -1,0 +1,59 @@
+"""The load benchmark (``benchmarks.run --load``): its competing process is started and always
+stopped, and a tiny run reports quiet and loaded throughput, the slowdown and the policy's
+quiet cost. Nothing is timed: the numbers of the tiny run are not checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from benchmarks import load, run
+
+
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux /proc")
+def test_busy_process_spins_and_is_stopped() -> None:
+    with load.busy_process() as procs:
+        (proc,) = procs
+        start = _cpu_ticks(proc.pid)
+        time.sleep(0.5)
+        assert proc.poll() is None
+        assert _cpu_ticks(proc.pid) > start  # it is using the CPU
+    assert proc.returncode is not None  # stopped and reaped
+
+
+def test_busy_process_is_stopped_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError):
+        with load.busy_process(count=2) as procs:
+            raise RuntimeError("workload failed")
+    assert all(p.returncode is not None for p in procs)
+
+
+def test_policy_env() -> None:
+    assert load.policy_env("default") == {"OMP_WAIT_POLICY": None}
+    assert load.policy_env("passive") == {"OMP_WAIT_POLICY": "PASSIVE"}
+    with pytest.raises(ValueError, match="wait policy"):
+        load.policy_env("sleepy")
+
+
+def test_load_run_reports_quiet_loaded_and_policy_cost(tmp_path) -> None:
+    argv = ["--load", "--preset", "smoke", "--systems", "ebm-torch", "--workloads", "W4",
+            "--wait-policies", "default,passive", "--out", str(tmp_path)]
+    assert run.main(argv) == 0
+    document = json.loads((tmp_path / "load.json").read_text())
+    rows = {(r["system"], r["policy"]): r for r in document["rows"]}
+    assert set(rows) == {("ebm-torch", "default"), ("ebm-torch", "passive")}
+    for row in rows.values():
+        assert row["quiet"] > 0 and row["loaded"] > 0
+        assert row["slowdown"] == pytest.approx(row["quiet"] / row["loaded"])
+    assert rows[("ebm-torch", "default")]["quiet_cost"] is None
+    assert rows[("ebm-torch", "passive")]["quiet_cost"] is not None
+    assert "slowdown" in (tmp_path / "load.md").read_text()
