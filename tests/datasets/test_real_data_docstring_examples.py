@@ -16,6 +16,7 @@ MODULES = [
     "ebm_plugins.energies.conv",
     "ebm_plugins.energies.conv_net",
     "ebm_plugins.energies.jem",
+    "ebm_plugins.losses.augmentation",
     "ebm_plugins.losses.improved_cd",
     "ebm_plugins.losses.jem",
     "ebm_plugins.losses.nce",

@@ -39,7 +39,10 @@ Improved CD (Du et al., 2021): ``kl_weight > 0`` adds ``kl_weight · E[E_θ̄(x_
 Langevin step ``x_k = x_{k−1} − h ∇ₓE_θ(x_{k−1}) + √(2hT) ξ`` kept differentiable in θ
 (``h = kl_step_size``, by default the sampler's ``step_size``; ``T`` the sampler's
 ``temperature`` or 1), evaluated by a stop-gradient copy ``θ̄`` of the energy, so training
-also moves the sampler's output towards low energy.
+also moves the sampler's output towards low energy. ``augment=["hflip", "shift", …]`` (with
+``persistent=True``; off by default) adds its data-augmentation transitions: each chain drawn
+from the buffer is, with probability ``augment_rate``, replaced by a random transform of itself
+before the sampler runs (:mod:`.augmentation`; ``n_augmented`` in :attr:`last`).
 
 Example::
 
@@ -59,7 +62,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import torch
 
@@ -75,6 +78,7 @@ from ebm_core.checks import (
 )
 from ebm_core.sampling import DivergenceError
 
+from .augmentation import ReplayAugmentation
 from .checks import check_data, check_energy
 from .improved_cd import differentiable_langevin_step, stop_gradient_energy
 from .noise import rand_like, randn_like
@@ -104,6 +108,9 @@ class ContrastiveDivergence(Loss):
         kl_weight: weight of improved CD's KL term (0: plain CD).
         kl_step_size: step size ``h`` of the differentiable last Langevin step (default: the
             sampler's ``step_size``).
+        augment: names of the augmentation transitions of buffer chains (``persistent=True``
+            only; see :class:`.augmentation.ReplayAugmentation`); ``None`` (default): none.
+        augment_rate: probability that a chain drawn from the buffer is augmented.
     """
 
     def __init__(
@@ -122,6 +129,8 @@ class ContrastiveDivergence(Loss):
         generator: torch.Generator | None = None,
         kl_weight: float = 0.0,
         kl_step_size: float | None = None,
+        augment: Sequence[str] | None = None,
+        augment_rate: float = 0.1,
     ) -> None:
         super().__init__(check_energy(energy))
         self.sampler = _build_sampler(sampler, energy, sampler_kwargs)
@@ -137,6 +146,9 @@ class ContrastiveDivergence(Loss):
         self.buffer = ReplayBuffer(buffer_size) if self.persistent else None
         self.kl_weight = non_negative_float(kl_weight, "kl_weight", "0 turns improved CD's KL term off")
         self.kl_step_size = _kl_step_size(self.sampler, kl_step_size) if self.kl_weight else None
+        if augment is not None and not self.persistent:
+            raise ValueError("augment transforms replay-buffer chains; use it with persistent=True (or loss 'pcd')")
+        self.augmentation = ReplayAugmentation(augment, augment_rate) if augment is not None else None
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:
         data = check_data(self.energy, data)
@@ -224,6 +236,9 @@ class ContrastiveDivergence(Loss):
         if buffer.samples.dtype != data.dtype or buffer.samples.device != data.device:
             buffer.samples = buffer.samples.to(data)
         rows, chains = buffer.draw(batch, self.generator)
+        if self.augmentation is not None:
+            chains, augmented = self.augmentation(chains, self.generator)
+            self.record(n_augmented=int(augmented.sum()))
         restart = rand_like(data.new_empty(batch), self.generator) < self.reinit_fraction
         n_restart = int(restart.sum())
         if n_restart:
@@ -271,6 +286,8 @@ class PersistentContrastiveDivergence(ContrastiveDivergence):
         generator: torch.Generator | None = None,
         kl_weight: float = 0.0,
         kl_step_size: float | None = None,
+        augment: Sequence[str] | None = None,
+        augment_rate: float = 0.1,
     ) -> None:
         super().__init__(
             energy,
@@ -287,6 +304,8 @@ class PersistentContrastiveDivergence(ContrastiveDivergence):
             generator=generator,
             kl_weight=kl_weight,
             kl_step_size=kl_step_size,
+            augment=augment,
+            augment_rate=augment_rate,
         )
 
 
