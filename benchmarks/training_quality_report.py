@@ -1,0 +1,229 @@
+"""The training-quality report: Markdown tables, the targets of the issue checked, and figures.
+
+Summaries are mean ± standard error over seeds (SE = sample SD / √n). The targets checked:
+
+* every data set and every seed: ``ebm`` held-out NLL ≤ ``gmm50``'s + 0.05 nats;
+* on ``eight_gaussians``, every seed: all eight modes present with weights within ±25 % of 1/8
+  (``mode_weight_error_max`` ≤ 0.25);
+* same configuration: ``ebm_same_config``'s mean NLL below ``torchebm``'s and ``ebmkit``'s on
+  every data set.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+NLL_MARGIN_OVER_GMM = 0.05
+MODE_WEIGHT_TOLERANCE = 0.25
+
+
+def _mean_se(values: list[float]) -> tuple[float, float]:
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    if not values:
+        return math.nan, math.nan
+    se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else math.nan
+    return statistics.fmean(values), se
+
+
+def _fmt(mean: float, se: float, digits: int = 3) -> str:
+    if math.isnan(mean):
+        return "—"
+    return f"{mean:.{digits}f}" + ("" if math.isnan(se) else f" ± {se:.{digits}f}")
+
+
+def _cells(document: dict, dataset: str, system: str) -> list[dict]:
+    return [c for c in document["cells"] if c["dataset"] == dataset and c["system"] == system]
+
+
+def _ok(cells: list[dict]) -> list[dict]:
+    return [c for c in cells if c["status"] == "ok"]
+
+
+def _value(cell: dict, key: str) -> float | None:
+    if cell.get("status") != "ok":
+        return None
+    if key in ("mode_weight_error_max", "modes_present", "mode_coverage_min"):
+        return cell.get("modes", {}).get(key)
+    return cell.get(key)
+
+
+def _summary_table(document: dict, key: str, title: str, digits: int, datasets: list[str]) -> list[str]:
+    systems = document["meta"]["systems"]
+    lines = [f"**{title}**", "", "| data set | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
+    for dataset in datasets:
+        row = []
+        for system in systems:
+            cells = _cells(document, dataset, system)
+            values = [_value(c, key) for c in cells]
+            text = _fmt(*_mean_se([v for v in values if v is not None]), digits)
+            n_ok = len([v for v in values if v is not None])
+            if cells and n_ok < len(cells):
+                text += f" ({n_ok}/{len(cells)} seeds)"
+            row.append(text)
+        lines.append(f"| {dataset} | " + " | ".join(row) + " |")
+    return lines + [""]
+
+
+def _reference_table(document: dict) -> list[str]:
+    lines = ["**Yardsticks** (mean over seeds): the true density's held-out NLL where the data set has "
+             "one, and the MMD² of fresh data to the held-out set (the MMD²'s noise floor)", "",
+             "| data set | true NLL | data MMD² |", "|---|---|---|"]
+    for dataset, by_seed in document["references"].items():
+        true = [r["true_nll"] for r in by_seed.values() if "true_nll" in r]
+        floor = [r["data_mmd2"] for r in by_seed.values()]
+        lines.append(f"| {dataset} | {_fmt(*_mean_se(true))} | {_fmt(*_mean_se(floor), 4)} |")
+    return lines + [""]
+
+
+def _detail_table(document: dict, dataset: str) -> list[str]:
+    seeds = document["meta"]["seeds"]
+    has_modes = any("modes" in c for c in document["cells"] if c["dataset"] == dataset)
+    what = "NLL · max mode-weight error · modes present" if has_modes else "NLL"
+    lines = [f"*{dataset}* ({what}; † the quadrature warned: mass at the edge of the box)", "",
+             "| system | " + " | ".join(f"seed {s}" for s in seeds) + " |", "|---|" + "---|" * len(seeds)]
+    for system in document["meta"]["systems"]:
+        entries = []
+        for seed in seeds:
+            cell = next((c for c in _cells(document, dataset, system) if c["seed"] == seed), None)
+            if cell is None or cell["status"] == "missing":
+                entries.append("—")
+            elif cell["status"] == "error":
+                entries.append("error")
+            else:
+                text = f"{cell['nll']:.3f}" + ("†" if cell.get("warnings") else "")
+                if "modes" in cell:
+                    m = cell["modes"]
+                    text += f" · {m['mode_weight_error_max']:.2f} · {int(m['modes_present'])}/{int(m['modes_total'])}"
+                entries.append(text)
+        lines.append(f"| {system} | " + " | ".join(entries) + " |")
+    return lines + [""]
+
+
+def targets(document: dict) -> dict[str, dict[str, Any]]:
+    """Each target of the issue: ``holds`` (True/False/None when not measured) and the failures."""
+    datasets, systems = document["meta"]["datasets"], document["meta"]["systems"]
+    out: dict[str, dict[str, Any]] = {}
+    if "ebm" in systems and "gmm50" in systems:
+        failures, measured = [], 0
+        for dataset in datasets:
+            gmm = {c["seed"]: c for c in _ok(_cells(document, dataset, "gmm50"))}
+            for cell in _cells(document, dataset, "ebm"):
+                if cell["status"] != "ok" or cell["seed"] not in gmm:
+                    failures.append(f"{dataset} seed {cell['seed']}: not measured ({cell['status']})")
+                    continue
+                measured += 1
+                gap = cell["nll"] - gmm[cell["seed"]]["nll"]
+                if not gap <= NLL_MARGIN_OVER_GMM:
+                    failures.append(f"{dataset} seed {cell['seed']}: ebm {cell['nll']:.3f} vs GMM-50 "
+                                    f"{gmm[cell['seed']]['nll']:.3f} (+{gap:.3f})")
+        out["ebm NLL ≤ GMM-50 + 0.05 on every data set and seed"] = {
+            "holds": (not failures) if measured else None, "failures": failures}
+    if "ebm" in systems and "eight_gaussians" in datasets:
+        failures = []
+        for cell in _cells(document, "eight_gaussians", "ebm"):
+            if cell["status"] != "ok":
+                failures.append(f"seed {cell['seed']}: not measured ({cell['status']})")
+                continue
+            m = cell["modes"]
+            if m["modes_present"] < m["modes_total"] or m["mode_weight_error_max"] > MODE_WEIGHT_TOLERANCE:
+                failures.append(f"seed {cell['seed']}: {int(m['modes_present'])}/8 modes present, max weight "
+                                f"error {m['mode_weight_error_max']:.2f}")
+        out["eight_gaussians: 8/8 modes, weights within ±25 % of 1/8, every seed"] = {
+            "holds": not failures, "failures": failures}
+    if {"ebm_same_config", "torchebm", "ebmkit"} <= set(systems):
+        failures = []
+        for dataset in datasets:
+            ours = _mean_se([c["nll"] for c in _ok(_cells(document, dataset, "ebm_same_config"))])[0]
+            for peer in ("torchebm", "ebmkit"):
+                theirs = _mean_se([c["nll"] for c in _ok(_cells(document, dataset, peer))])[0]
+                if not ours < theirs:
+                    failures.append(f"{dataset}: ebm_same_config {ours:.3f} vs {peer} {theirs:.3f}")
+        out["same configuration: ebm's mean NLL below TorchEBM's and ebmkit's on every data set"] = {
+            "holds": not failures, "failures": failures}
+    return out
+
+
+def markdown(document: dict) -> str:
+    meta = document["meta"]
+    datasets = meta["datasets"]
+    modal = [d for d in datasets if any("modes" in c for c in document["cells"] if c["dataset"] == d)]
+    lines = [
+        "# Training quality", "",
+        f"Command: `{meta['command']}`  ", f"Seeds: {', '.join(map(str, meta['seeds']))}; "
+        f"{meta['jobs']} process(es) at a time, {meta['settings']['threads']} torch thread(s) each; "
+        f"load average before {meta['load_before']}, after {meta['load_after']}; "
+        f"{meta['seconds'] / 60:.1f} min.", "",
+    ]
+    lines += _summary_table(document, "nll", "Held-out NLL (nats; lower is better), mean ± SE over seeds", 3, datasets)
+    if modal:
+        lines += _summary_table(document, "mode_weight_error_max",
+                                "Largest relative mode-weight error max_k |ŵ_k/w_k − 1|, mean ± SE", 3, modal)
+        lines += _summary_table(document, "modes_present", "Modes present (of 8 or 3), mean ± SE", 2, modal)
+    lines += _summary_table(document, "mmd2", "MMD² to the held-out data, mean ± SE", 4, datasets)
+    lines += _summary_table(document, "wall_s", "Wall time per run (s), mean ± SE", 1, datasets)
+    lines += _reference_table(document)
+    lines += ["**Targets**", ""]
+    for name, result in targets(document).items():
+        verdict = {True: "holds", False: "does not hold", None: "not measured"}[result["holds"]]
+        lines.append(f"* {name}: **{verdict}**" + (":" if result["failures"] else ""))
+        lines += [f"  * {f}" for f in result["failures"]]
+    lines += ["", "**Per seed**", ""]
+    for dataset in datasets:
+        lines += _detail_table(document, dataset)
+    lines += ["**Systems**", ""] + [f"* `{s}`: {meta['descriptions'][s]}" for s in meta["systems"]]
+    lines += [f"* `{s}`: missing — {why}" for s, why in meta.get("missing_systems", {}).items()]
+    lines += ["", "**Where the same-configuration rows depart from the shared configuration**", ""]
+    for system, notes in meta["deviations"].items():
+        lines += [f"* `{system}`: " + "; ".join(notes)]
+    errors = [c for c in document["cells"] if c["status"] == "error"]
+    if errors:
+        lines += ["", "**Failed cells**", ""] + [
+            f"* {c['dataset']} / {c['system']} / seed {c['seed']}: {c['error']}" for c in errors]
+    return "\n".join(lines) + "\n"
+
+
+def write_figures(document: dict, out: str, figure_dir: str, datasets: list[str]) -> list[str]:
+    """``quality-<data set>.png`` in ``figure_dir``: learned densities, systems × seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from .training_quality import cell_name
+
+    paths = []
+    systems, seeds = document["meta"]["systems"], document["meta"]["seeds"]
+    for dataset in datasets:
+        fig, axes = plt.subplots(len(systems), len(seeds), figsize=(2.0 * len(seeds) + 0.6, 2.0 * len(systems) + 0.6),
+                                 squeeze=False)
+        for i, system in enumerate(systems):
+            for j, seed in enumerate(seeds):
+                ax = axes[i][j]
+                path = Path(out, "pictures", cell_name(system, dataset, seed) + ".pt")
+                cell = next((c for c in _cells(document, dataset, system) if c["seed"] == seed), {})
+                if path.exists() and cell.get("status") == "ok":
+                    grid = torch.load(path)
+                    x, y = grid["x"].numpy(), grid["y"].numpy()
+                    ax.imshow(grid["density"].numpy().T, origin="lower", extent=(x[0], x[-1], y[0], y[-1]),
+                              cmap="magma", aspect="auto")
+                    ax.set_title(f"{system}, seed {seed}\nNLL {cell['nll']:.3f}", fontsize=8)
+                else:
+                    ax.text(0.5, 0.5, cell.get("status", "missing"), ha="center", va="center", transform=ax.transAxes)
+                    ax.set_title(f"{system}, seed {seed}", fontsize=8)
+                ax.tick_params(labelsize=6)
+                if j == 0:
+                    ax.set_ylabel("x₂", fontsize=8)
+                if i == len(systems) - 1:
+                    ax.set_xlabel("x₁", fontsize=8)
+        fig.suptitle(f"Learned densities exp(−E)/Z on {dataset} (held-out NLL in nats per panel)", fontsize=10)
+        fig.tight_layout()
+        Path(figure_dir).mkdir(parents=True, exist_ok=True)
+        target = Path(figure_dir, f"quality-{dataset}.png")
+        fig.savefig(target, dpi=80)
+        plt.close(fig)
+        paths.append(str(target))
+    return paths
