@@ -96,3 +96,45 @@ def test_bad_noise_is_refused() -> None:
         ebm_core.loss("nce", energy, noise=ebm_core.energy("double_well"))
     with pytest.raises(ValueError, match="noise_ratio must be"):
         ebm_core.loss("nce", energy, noise_ratio=0)
+
+
+class _BasePlusQuadratic(ebm_core.Energy):
+    """``E(x) = E_base(x) + ½ b ‖x‖²`` with a fixed exact base and learnable ``b``."""
+
+    def __init__(self, base: ebm_core.Energy, dim: int) -> None:
+        super().__init__(event_shape=(dim,))
+        self.base = base
+        self.b = torch.nn.Parameter(torch.tensor(0.3, dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.check_input(x)
+        return self.base(x) + 0.5 * self.b * x.pow(2).sum(-1)
+
+
+def test_noise_base_is_the_energy_s_own_base_looked_up_at_each_call() -> None:
+    """``noise="base"`` gives exactly the loss and gradients of passing that base as ``noise``,
+    and a base replaced after the loss was built (fitted before the first step) is the one used."""
+    gaussian = ebm_core.energy("gaussian", covariance=torch.tensor(NOISE_STD**2, dtype=torch.float64), dim=DIM)
+    data = S * torch.randn(256, DIM, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    values, grads = [], []
+    for noise in ("base", gaussian):
+        energy = _BasePlusQuadratic(ebm_core.energy("gaussian", dim=DIM), DIM)
+        loss = ebm_core.loss("nce", energy, noise=noise, noise_ratio=RATIO, generator=torch.Generator().manual_seed(1))
+        energy.base = gaussian  # e.g. fitted to the data after the loss was built
+        value = loss(data)
+        value.backward()
+        values.append(float(value.detach()))
+        grads.append((float(energy.b.grad), float(loss.log_z.grad)))
+    assert values[0] == values[1] and grads[0] == grads[1]
+    assert loss.noise_energy() is gaussian
+
+
+def test_noise_base_needs_an_energy_with_an_exact_base() -> None:
+    with pytest.raises(ValueError, match="noise='base' needs an energy with a base"):
+        ebm_core.loss("nce", ScaledQuadratic(a=1.0, dim=2), noise="base")
+    with pytest.raises(ValueError, match="noise must be"):
+        ebm_core.loss("nce", ScaledQuadratic(a=1.0, dim=2), noise="gaussian")
+    energy = _BasePlusQuadratic(ebm_core.energy("double_well"), 2)
+    loss = ebm_core.loss("nce", energy, noise="base")
+    with pytest.raises(TypeError, match="noise must be an ebm_core.Energy with exact samples"):
+        loss(torch.randn(8, 2, dtype=torch.float64))

@@ -14,8 +14,12 @@ data point, the log-odds that a point is data is
 Its minimiser is consistent: with enough data ``p_θ → p_data`` and ``c → log Z_θ``, with no
 MCMC. The default noise is a full-covariance Gaussian fitted to the first batch seen (a small
 ridge ``1e-3·tr(Σ)/D`` keeps it non-singular); image batches are flattened for it. Call
-:meth:`NCE.fit_noise` with more data, or pass ``noise=``, to choose it. Recorded in
-:attr:`last`: ``log_z``, ``accuracy`` (of the data/noise classifier).
+:meth:`NCE.fit_noise` with more data, or pass ``noise=``, to choose it. ``noise="base"`` uses
+the trained energy's own ``base`` (an energy ``E = E_base + f_θ`` such as ``residual``, whose
+base has exact samples and normaliser), looked up at every call, so a base fitted to the data
+after the loss was built (before the first step) is the one used; then ``E_base`` cancels in
+``G`` and the classifier learns ``f_θ`` and ``log Z`` alone. Recorded in :attr:`last`:
+``log_z``, ``accuracy`` (of the data/noise classifier).
 
 ``log_z`` is only as good as the noise's coverage: where ``q`` has next to no mass the loss
 does not constrain ``E``, so an energy unbounded below there (an MLP) can have a far larger
@@ -43,7 +47,7 @@ from torch.nn import functional as F
 
 import ebm_core
 from ebm_core import Energy, Loss
-from ebm_core.checks import optional_generator, positive_int
+from ebm_core.checks import one_of, optional_generator, positive_int
 
 from .checks import check_data, check_energy
 
@@ -54,7 +58,8 @@ class NCE(Loss):
     Args:
         energy: the :class:`ebm_core.Energy` to train.
         noise: an energy with ``sample_exact(n, generator)`` and ``log_partition()`` (the
-            noise density), or ``None`` for a Gaussian fitted to the first batch.
+            noise density), ``"base"`` for the trained energy's ``base`` attribute (such an
+            energy), or ``None`` for a Gaussian fitted to the first batch.
         noise_ratio: ``ν``, noise draws per data point.
         log_z: starting value of the learned log-normaliser (in the energy's dtype).
         generator: source of the noise draws.
@@ -63,13 +68,22 @@ class NCE(Loss):
     def __init__(
         self,
         energy: Energy,
-        noise: Energy | None = None,
+        noise: Energy | str | None = None,
         noise_ratio: int = 1,
         log_z: float = 0.0,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__(check_energy(energy))
-        if noise is not None:
+        self.noise_is_base = isinstance(noise, str)
+        if self.noise_is_base:
+            one_of(noise, "noise", ("base",), "or an energy with exact samples, or None")
+            if not hasattr(energy, "base"):
+                raise ValueError(
+                    f"noise='base' needs an energy with a base (E = E_base + f, e.g. the 'residual' energy); "
+                    f"{type(energy).__name__} has none: pass noise=<an energy> or None"
+                )
+            noise = None
+        elif noise is not None:
             _check_noise(noise)
         self.noise = noise
         self.noise_ratio = positive_int(noise_ratio, "noise_ratio", "noise draws per data point")
@@ -91,16 +105,27 @@ class NCE(Loss):
 
     def noise_log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """``log q(x) = −E_q(x) − log Z_q`` (image batches are flattened for a vector noise)."""
-        x = self._noise_view(x)
-        log_partition = torch.as_tensor(self.noise.log_partition(), dtype=x.dtype, device=x.device)
-        return -self.noise(x.to(self.noise.reference_tensor().dtype)).to(x.dtype) - log_partition
+        noise = self.noise_energy()
+        x = self._noise_view(x, noise)
+        log_partition = torch.as_tensor(noise.log_partition(), dtype=x.dtype, device=x.device)
+        return -noise(x.to(noise.reference_tensor().dtype)).to(x.dtype) - log_partition
+
+    def noise_energy(self) -> Energy:
+        """The noise density's energy: the trained energy's ``base`` with ``noise="base"``."""
+        if not self.noise_is_base:
+            if self.noise is None:
+                raise ValueError("the noise is fitted to the first batch: call the loss (or fit_noise) first")
+            return self.noise
+        base = self.energy.base
+        _check_noise(base)
+        return base
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:
         data = check_data(self.energy, data)
-        if self.noise is None:
+        if self.noise is None and not self.noise_is_base:
             self.fit_noise(data)
         n_noise = self.noise_ratio * data.shape[0]
-        noise = self.noise.sample_exact(n_noise, generator=self.generator)
+        noise = self.noise_energy().sample_exact(n_noise, generator=self.generator)
         noise = noise.to(device=data.device, dtype=data.dtype).reshape((n_noise,) + tuple(data.shape[1:]))
         log_ratio = math.log(self.noise_ratio)
         log_z = self.log_z.to(data.dtype)
@@ -111,14 +136,16 @@ class NCE(Loss):
         self.record(log_z=self.log_z, accuracy=correct / (data.shape[0] + n_noise))
         return loss
 
-    def _noise_view(self, x: torch.Tensor) -> torch.Tensor:
-        shape = self.noise.event_shape
+    @staticmethod
+    def _noise_view(x: torch.Tensor, noise: Energy) -> torch.Tensor:
+        shape = noise.event_shape
         if shape is not None and tuple(x.shape[1:]) != tuple(shape):
             return x.reshape((x.shape[0],) + tuple(shape))
         return x
 
     def extra_repr(self) -> str:
-        noise = "fitted Gaussian (first batch)" if self.noise is None else type(self.noise).__name__
+        noise = "the energy's base" if self.noise_is_base else (
+            "fitted Gaussian (first batch)" if self.noise is None else type(self.noise).__name__)
         return f"noise={noise}, noise_ratio={self.noise_ratio}"
 
 
