@@ -23,6 +23,10 @@ Layout (one concept per module):
 * :mod:`benchmarks.samplers_ii`, :mod:`benchmarks.report_samplers_ii` — N1/N2 (NUTS: ESS per
   second and per gradient evaluation) and T1 (tempering round trips), run only when named
   (``--workloads N1,N2,T1``); :mod:`benchmarks.profile_nuts` — where ebm's NUTS spends its time.
+* :mod:`benchmarks.training_quality` (with ``_systems``, ``_eval``, ``_report``) — does training
+  learn the density? Every built-in 2-D data set × seeds: ``ebm train``'s defaults, a GMM-50
+  baseline and ebm / TorchEBM / ebmkit in one PCD configuration, scored by one evaluator
+  (held-out NLL by grid quadrature, MMD², mode weights, wall time).
 
 Benchmarks are scripts, never timed tests; ``tests/benchmarks`` only checks that the harness
 runs and that its output has the documented shape.
