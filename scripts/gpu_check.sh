@@ -7,8 +7,12 @@
 #      bit; GPU moments) and all CPU-twin tests — except the slow packaging test,
 #   3. benchmarks W1 (ULA double-well 2-D, 10k chains × 1000 steps; also 1M chains) on the GPU,
 #      the fused Langevin update's achieved memory bandwidth, and W1/W3 on the CPU for reference,
-#   4. writes logs and results under $OUT (default ./gpu_check_out): summary.txt, build.log,
-#      tests.log, junit.xml, bench_gpu.json, bench_cpu.json, env.txt.
+#   4. benchmarks the neural workloads W4 (MLP), W5/W6 (conv energy: ULA, PCD iteration) and the
+#      MLP training iteration on the GPU for ebm's two paths and, when the python's jax has a GPU
+#      backend (jax[cuda12]), BlackJAX on the GPU (skipped with a message otherwise): throughput,
+#      achieved TFLOP/s against the H200's FP32 peak, peak GPU memory (benchmarks/gpu_neural.py),
+#   5. writes logs and results under $OUT (default ./gpu_check_out): summary.txt, build.log,
+#      tests.log, junit.xml, bench_gpu.json, bench_cpu.json, bench_neural_gpu.json, env.txt.
 #
 # Needs, and installs nothing from the network: nvcc (CUDA >= 12) on PATH or in $CUDA_HOME,
 # cmake >= 3.18, a C++17 compiler, and a python3 ($PYTHON) with a CUDA build of torch,
@@ -97,5 +101,14 @@ for device in cuda cpu; do
     status=1
   fi
 done
+# W4–W6 need numpy and, for the BlackJAX column, jax + blackjax + optax + flax in this python.
+if (cd "$REPO" && "$VPY" -m benchmarks.gpu_neural --json "$OUT/bench_neural_gpu.json" \
+      > "$OUT/bench_neural_gpu.md" 2>> "$OUT/bench.log"); then
+  say "benchmark (neural energies W4-W6, GPU):"
+else
+  say "FAILED: neural benchmark on the GPU (see bench_neural_gpu.md, bench.log)"
+  status=1
+fi
+tee -a "$OUT/summary.txt" < "$OUT/bench_neural_gpu.md"
 say "done (exit status $status); results in $OUT"
 exit $status

@@ -75,20 +75,20 @@ def _sampler(workload: Workload, energy: Any) -> Any:
     return ebm_core.sampler("langevin", energy, step_size=workload.step_size)
 
 
-def _prepare_chains(workload: Workload, inputs: Inputs, accelerate: bool) -> Prepared:
+def _prepare_chains(workload: Workload, inputs: Inputs, accelerate: bool, device: str = "cpu") -> Prepared:
     import torch
 
-    energy = _energy(workload, inputs)
+    energy = _energy(workload, inputs).to(device)
     sampler = _sampler(workload, energy)
-    x0 = torch.from_numpy(inputs.x0)  # run() copies it; x0 is never modified
-    generator = torch.Generator().manual_seed(0)
+    x0 = torch.from_numpy(inputs.x0).to(device)  # run() copies it; x0 is never modified
+    generator = torch.Generator(device).manual_seed(0)
 
     def run() -> Any:
         return sampler.run(x0, n_steps=workload.steps, generator=generator, accelerate=accelerate)
 
     return Prepared(
         run=run,
-        to_numpy=lambda result: result.samples.numpy(),
+        to_numpy=lambda result: result.samples.cpu().numpy(),
         backend=lambda result: result.backend,
         info=lambda result: {
             "n_grad_evals_per_chain": result.n_grad_evals,
@@ -98,12 +98,12 @@ def _prepare_chains(workload: Workload, inputs: Inputs, accelerate: bool) -> Pre
     )
 
 
-def _prepare_training(workload: Workload, inputs: Inputs, accelerate: bool) -> Prepared:
+def _prepare_training(workload: Workload, inputs: Inputs, accelerate: bool, device: str = "cpu") -> Prepared:
     import ebm_core
     import torch
 
-    energy = _energy(workload, inputs)
-    generator = torch.Generator().manual_seed(0)
+    energy = _energy(workload, inputs).to(device)
+    generator = torch.Generator(device).manual_seed(0)
     loss = ebm_core.loss(
         "cd", energy, sampler="langevin", k=workload.steps, persistent=True,
         buffer_size=TRAINING["buffer_size"], reinit_fraction=TRAINING["reinit_fraction"],
@@ -111,9 +111,9 @@ def _prepare_training(workload: Workload, inputs: Inputs, accelerate: bool) -> P
         sampler_kwargs={"step_size": workload.step_size}, generator=generator,
     )
     # What the loss's sampler runs on (the kernel dispatch happens inside loss.forward).
-    probe = loss.sampler.run(torch.from_numpy(inputs.data[0]).clone(), n_steps=1, accelerate=accelerate)
+    probe = loss.sampler.run(torch.from_numpy(inputs.data[0]).clone().to(device), n_steps=1, accelerate=accelerate)
     return training_loop(workload, inputs, energy.parameters(), loss, TRAINING["learning_rate"],
-                         f"cd loss, sampler backend {probe.backend}")
+                         f"cd loss, sampler backend {probe.backend}", device=device)
 
 
 def _prepare(accelerate: bool):

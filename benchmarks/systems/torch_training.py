@@ -21,15 +21,18 @@ def training_loop(
     loss_of: Callable[[Any], Any],
     learning_rate: float,
     backend: str,
+    device: str = "cpu",
 ) -> Prepared:
     """``workload.iterations`` optimisation steps of ``loss_of(batch)`` per timed run.
+
+    The batches are moved to ``device`` once, before any timing.
 
     torch is imported here, not at module level, so the JAX worker never loads it.
     """
     import torch
 
     optimiser = torch.optim.Adam(parameters, lr=learning_rate)
-    batches = torch.from_numpy(inputs.data)
+    batches = torch.from_numpy(inputs.data).to(device)
     counter = [0]
 
     def run() -> Any:
@@ -44,4 +47,4 @@ def training_loop(
             values.append(value.detach())
         return torch.stack(values)
 
-    return Prepared(run=run, to_numpy=lambda values: values.numpy(), backend=lambda values: backend)
+    return Prepared(run=run, to_numpy=lambda values: values.cpu().numpy(), backend=lambda values: backend)
