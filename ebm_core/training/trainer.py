@@ -7,6 +7,12 @@ scalars the loss recorded (``loss.last``: E(data), E(neg), acceptance, ...) are 
 ranks and appended to ``metrics.jsonl``; every ``eval_every`` steps fresh samples are drawn
 from the model and compared with held-out data (MMD; exact NLL for 2-D energies).
 
+**Fitted parts.** Before the first step of a fresh run (never on resume), every submodule of
+the energy with a ``fit_to_data(samples)`` method (e.g. the ``fitted_gaussian_mixture`` base
+of a ``residual`` energy) is fitted on training data: all of a fixed data set (a tensor, or a
+data set with ``tensors()``), else ``fit_samples`` draws of the data set from a generator
+seeded by ``seed``. The fit lives in the energy's buffers, so checkpoints carry it.
+
 **Exact resume.** A checkpoint holds the parameters, optimiser, loss state (e.g. the replay
 buffer), the sampler's adaptation state, the EMA, every RNG state and the step counter.
 Evaluation draws from its own generator seeded by the step, so it consumes no training
@@ -85,6 +91,7 @@ class Trainer:
         log_every / checkpoint_every: cadence of metrics records and checkpoints.
         ema_decay: keep an EMA of the parameters (``None``: off).
         grad_clip: clip the gradient norm to this value (``None``: off).
+        fit_samples: draws of a streamed data set given to ``fit_to_data`` before step 0.
         progress: show a progress bar with loss, E(data), E(neg), acceptance.
 
     Example::
@@ -123,6 +130,7 @@ class Trainer:
         checkpoint_every: int = 500,
         ema_decay: float | None = None,
         grad_clip: float | None = None,
+        fit_samples: int = 50_000,
         progress: bool = True,
     ) -> None:
         if not isinstance(loss, Loss):
@@ -164,7 +172,9 @@ class Trainer:
         self.eval_log_z = None if eval_log_z is None else dict(eval_log_z)
         self.log_every, self.checkpoint_every = log_every, checkpoint_every
         self.progress = progress and self.group.is_main
+        self.fit_samples = positive_int(fit_samples, "fit_samples")
         self.step = 0
+        self.needs_data_fit = True  # until fitted here, or resumed (the checkpoint holds the fit)
         self.history: list[dict[str, float]] = []
 
     def _wrap(self, loss: Loss) -> nn.Module:
@@ -230,6 +240,7 @@ class Trainer:
             self.ema.load_state_dict(state["ema"])
         restore_rng(mine["rng"], self._generators())
         self.step = int(state["step"])
+        self.needs_data_fit = False
 
     def save(self, path: str | Path | None = None) -> Path | None:
         """Write a checkpoint (rank 0 only; every rank must call it, it gathers)."""
@@ -257,6 +268,8 @@ class Trainer:
         if self.output_dir is not None and self.group.is_main:
             log = MetricsLog(self.output_dir / "metrics.jsonl", resume_from_step=self.step or None)
         start, last_metrics, last_eval, checkpoint = time.perf_counter(), {}, {}, None
+        if self.needs_data_fit:
+            self.fit_to_data()
         bar = Progress(n_steps, enabled=self.progress, description="train")
         bar.advance(self.step)
         interrupted = False
@@ -283,6 +296,25 @@ class Trainer:
                         log.write(step=self.step, **last_eval)
         bar.close()
         return TrainResult(self.step, interrupted, last_metrics, last_eval, checkpoint, time.perf_counter() - start)
+
+    def fit_to_data(self) -> list[str]:
+        """Fit every energy submodule that has ``fit_to_data(samples)``; returns their names.
+
+        Called by :meth:`fit` before the first step of a fresh run. The samples are on the CPU:
+        all of a fixed data set, else ``fit_samples`` draws seeded by the trainer's ``seed``
+        (its own generator, so training batches are unchanged).
+        """
+        self.needs_data_fit = False
+        energy = self.loss.energy
+        fitted = [(name, m) for name, m in energy.named_modules() if callable(getattr(m, "fit_to_data", None))]
+        if not fitted:
+            return []
+        samples = _fitting_samples(self.batches.data, self.fit_samples, self.seed)
+        for _, module in fitted:
+            module.fit_to_data(samples)
+        if self.ema is not None:  # the average starts from the fitted energy
+            self.ema.averaged.load_state_dict(energy.state_dict())
+        return [name or type(energy).__name__ for name, _ in fitted]
 
     def _train_step(self, stop_requested: bool) -> bool:
         """One optimisation step; returns whether every rank agrees to stop after it.
@@ -359,6 +391,16 @@ def _make_scheduler(optimizer: torch.optim.Optimizer, schedule: str, steps: int 
     return torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda t: 0.5 * (1.0 + math.cos(math.pi * min(t, steps) / steps))
     )
+
+
+def _fitting_samples(data: Any, n: int, seed: int) -> torch.Tensor:
+    """All of a fixed data set (a tensor, or ``tensors()[0]``), else ``n`` draws seeded by ``seed``."""
+    generator = torch.Generator().manual_seed(seed)
+    if isinstance(data, torch.Tensor):
+        return data.detach().cpu()
+    if callable(getattr(data, "tensors", None)):
+        return data.tensors(generator=generator)[0]
+    return data.sample(n, generator=generator)
 
 
 def _device_of(loss: Loss) -> torch.device:

@@ -15,12 +15,15 @@ BUILTIN_ENERGIES = {
     "double_well": {"dim": 3, "barrier_height": 2.0},
     "gaussian": {"mean": [1.0, -1.0], "covariance": [[1.0, 0.5], [0.5, 2.0]]},
     "gaussian_mixture": {"means": [[-2.0, 0.0], [2.0, 0.0]], "stds": 0.5},
+    "fitted_gaussian_mixture": {"dim": 2, "components": 3},
     "harmonic": {},
     "jem": {"event_shape": (1, 6, 6), "n_classes": 3, "width": 4, "depth": 1},
     "mlp": {},
     "neural": {"module": torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.SiLU(), torch.nn.Linear(8, 1)),
                "event_shape": 2},
     "rastrigin": {},
+    "residual": {"dim": 2, "base": {"name": "fitted_gaussian_mixture", "components": 3},
+                 "net": {"name": "mlp", "hidden": [8]}, "zero_init": False},
     "rosenbrock": {"dim": 3},
 }
 

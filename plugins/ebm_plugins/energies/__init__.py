@@ -19,6 +19,7 @@ def ebm_register_energies(register):
     from .ackley import Ackley
     from .conv import Conv
     from .double_well import DoubleWell
+    from .fitted_gaussian_mixture import FittedGaussianMixture
     from .gaussian import Gaussian
     from .gaussian_mixture import GaussianMixture
     from .harmonic import Harmonic
@@ -26,6 +27,7 @@ def ebm_register_energies(register):
     from .mlp import MLP
     from .neural import Neural
     from .rastrigin import Rastrigin
+    from .residual import Residual
     from .rosenbrock import Rosenbrock
 
     register("gaussian", Gaussian)
@@ -39,3 +41,5 @@ def ebm_register_energies(register):
     register("mlp", MLP)
     register("conv", Conv)
     register("jem", JEM)
+    register("fitted_gaussian_mixture", FittedGaussianMixture)
+    register("residual", Residual)

@@ -6,7 +6,9 @@ training, which moves the energy of data down.
 * ``cd`` / ``pcd`` — contrastive divergence with negatives from any registered sampler;
 * ``score_matching`` — exact, Hessian trace by autograd (low dimensions);
 * ``sliced_score_matching`` — random projections, optional variance reduction;
-* ``denoising_score_matching`` — one or several noise levels.
+* ``denoising_score_matching`` — one or several noise levels;
+* ``nce`` — noise-contrastive estimation;
+* ``importance_ml`` — maximum likelihood, log Z by importance sampling from a tractable proposal.
 
 Example::
 
@@ -23,6 +25,7 @@ import ebm_core
 def ebm_register_losses(register):
     from .contrastive_divergence import ContrastiveDivergence, PersistentContrastiveDivergence
     from .denoising_score_matching import DenoisingScoreMatching
+    from .importance_ml import ImportanceML
     from .jem import JEMLoss
     from .nce import NCE
     from .score_matching import ScoreMatching
@@ -35,3 +38,4 @@ def ebm_register_losses(register):
     register("denoising_score_matching", DenoisingScoreMatching)
     register("nce", NCE)
     register("jem", JEMLoss)
+    register("importance_ml", ImportanceML)
