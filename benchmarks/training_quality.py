@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import sys
 import time
 import traceback
@@ -105,10 +106,17 @@ def run_cells(cells: list[tuple[str, str, int]], settings: Settings, out: str, j
         for i, cell in enumerate(cells, 1):
             done(i, run_cell(*cell, settings, out, cell[1] in figure_datasets))
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+    try:
         futures = [pool.submit(run_cell, *cell, settings, out, cell[1] in figure_datasets) for cell in cells]
         for i, future in enumerate(as_completed(futures), 1):
             done(i, future.result())
+    except BaseException:  # Ctrl-C or SIGTERM: stop the workers too (finished cells stay in OUT)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def references(datasets: list[str], seeds: list[int], heldout: int) -> dict[str, dict[str, dict[str, float]]]:
@@ -170,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure-dir", default=FIGURE_DIR, help=f"where the figures go (default {FIGURE_DIR})")
     parser.add_argument("--tiny", action="store_true", help="smoke-test sizes: a few steps, small evaluations (seconds)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the workers are stopped too
 
     datasets = _list(args.datasets, all_datasets, "datasets", parser)
     systems = _list(args.systems, list(SYSTEMS), "systems", parser)
