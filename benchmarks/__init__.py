@@ -9,7 +9,7 @@ the same thread budget, and writes a Markdown table, a JSON file and scaling plo
 
 Layout (one concept per module):
 
-* :mod:`benchmarks.workloads` — what is run: W1–W4 and the PCD training workload, per preset;
+* :mod:`benchmarks.workloads` — what is run: W1–W6 and the PCD training workload, per preset;
 * :mod:`benchmarks.inputs` — the shared inputs (start states, MLP weights, training data),
   generated once in NumPy so every system gets the same numbers;
 * :mod:`benchmarks.systems` — one adapter per system (ebm fused, ebm torch, torchebm,
@@ -19,7 +19,9 @@ Layout (one concept per module):
 * :mod:`benchmarks.worker` — the per-system subprocess; :mod:`benchmarks.scaling` — the
   chains/dimension sweeps of the ebm paths;
 * :mod:`benchmarks.report`, :mod:`benchmarks.plots` — the table, the ratios and the PNGs;
-* :mod:`benchmarks.run` — the entry command;
+* :mod:`benchmarks.run` — the entry command; :mod:`benchmarks.load` — its ``--load`` mode (each
+  workload quiet and beside one busy process, per OpenMP wait policy);
+* :mod:`benchmarks.gpu_neural` — W4–W6 on a GPU with achieved FLOP/s (``scripts/gpu_check.sh``);
 * :mod:`benchmarks.samplers_ii`, :mod:`benchmarks.report_samplers_ii` — N1/N2 (NUTS: ESS per
   second and per gradient evaluation) and T1 (tempering round trips), run only when named
   (``--workloads N1,N2,T1``); :mod:`benchmarks.profile_nuts` — where ebm's NUTS spends its time.
