@@ -74,3 +74,12 @@ def test_targets_name_each_failure() -> None:
     assert nll["holds"] is False and len(nll["failures"]) == 1 and "seed 1" in nll["failures"][0]
     assert modes["holds"] is False and modes["failures"] == ["seed 1: 7/8 modes present, max weight error 0.30"]
     assert same["holds"] is False and same["failures"] == ["eight_gaussians: ebm_same_config 2.000 vs ebmkit 1.900"]
+
+
+def test_a_cell_is_flagged_by_the_density_at_the_box_edge() -> None:
+    from benchmarks.training_quality_report import EDGE_FLAG, edge_ratio
+
+    warning = "the 2-D density at the bounds ((-5.1, 5.0), (-5.2, 5.1)) is {} of its peak, so mass outside"
+    assert edge_ratio({"warnings": [warning.format("1.6e-05"), warning.format("0.0032")]}) == 0.0032 >= EDGE_FLAG
+    assert edge_ratio({"warnings": [warning.format("1.6e-05")]}) < EDGE_FLAG
+    assert edge_ratio({"warnings": []}) == 0.0
