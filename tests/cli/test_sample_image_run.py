@@ -11,10 +11,11 @@ import torch
 from ebm_core.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
-#: configs/digits.toml at plumbing size: 3 steps, 3 Langevin steps per negative, small eval.
+#: configs/digits.toml at plumbing size: 3 steps, a 2-component base, a 16-unit net, small eval.
 TINY_DIGITS = [
     "train", "--config", str(REPO / "configs" / "digits.toml"), "--steps", "3", "--batch-size", "16",
-    "--set", "energy.hidden=[16]", "--set", "loss.k=3", "--set", "loss.buffer_size=64",
+    "--set", 'energy.base={name = "fitted_gaussian_mixture", components = 2, reg_covar = 1e-3}',
+    "--set", 'energy.net={name = "mlp", hidden = [16]}',
     "--set", "eval_every=3", "--set", "eval_samples=16", "--set", "eval_steps=3", "--set", "heldout=32",
     "--no-progress",
 ]
