@@ -81,14 +81,38 @@ def run_cell(system: str, dataset: str, seed: int, settings: Settings, out: str,
     return record
 
 
-def plan(datasets: list[str], seeds: list[int], systems: list[str], out: str, resume: bool) -> list[tuple[str, str, int]]:
-    """The cells to run, data set by data set (an interrupted run leaves whole data sets)."""
+def plan(datasets: list[str], seeds: list[int], systems: list[str], out: str, resume: bool,
+         settings: Settings) -> list[tuple[str, str, int]]:
+    """The cells to run, data set by data set (an interrupted run leaves whole data sets).
+
+    With ``resume``, a finished cell is kept unless it failed or — for ``ebm`` — ``ebm train``
+    would now resolve another configuration (its defaults changed since the cell ran).
+    """
     cells = [(system, dataset, seed) for dataset in datasets for seed in seeds for system in systems]
-    if resume:
-        done = {p.stem for p in Path(out, "cells").glob("*.json")}
-        ok = {n for n in done if json.loads(Path(out, "cells", n + ".json").read_text()).get("status") == "ok"}
-        cells = [c for c in cells if cell_name(*c) not in ok]
-    return cells
+    if not resume:
+        return cells
+
+    def current(cell: tuple[str, str, int]) -> bool:
+        path = Path(out, "cells", cell_name(*cell) + ".json")
+        if not path.exists():
+            return False
+        record = json.loads(path.read_text())
+        if record.get("status") != "ok":
+            return False
+        return cell[0] != "ebm" or record["info"].get("config") == ebm_train_config(cell[1], cell[2], settings)
+
+    return [c for c in cells if not current(c)]
+
+
+def ebm_train_config(dataset: str, seed: int, settings: Settings) -> dict[str, Any]:
+    """The configuration ``ebm train`` resolves today for the ``ebm`` row's command."""
+    from ebm_core.cli import train_command
+    from ebm_core.cli.main import build_parser
+
+    from .training_quality_systems import ebm_train_arguments
+
+    config = train_command.resolve_config(build_parser().parse_args(ebm_train_arguments(dataset, seed, settings)))
+    return json.loads(json.dumps(config))  # as config.json holds it
 
 
 def run_cells(cells: list[tuple[str, str, int]], settings: Settings, out: str, jobs: int,
@@ -205,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     for system, reason in missing.items():
         _log(f"{system}: missing ({reason})")
     runnable = [s for s in systems if s not in missing]
-    cells = plan(datasets, seeds, runnable, args.out, args.resume)
+    cells = plan(datasets, seeds, runnable, args.out, args.resume, settings)
     load_before = environment.load_average()
     _log(f"{len(cells)} cells, {args.jobs} at a time with {args.threads} thread(s) each; load {load_before}")
     start = time.perf_counter()

@@ -141,16 +141,23 @@ def missing_reason(system: str) -> str | None:
 
 
 # ------------------------------------------------------------------ ebm train defaults
-def _ebm_default(dataset: str, seed: int, settings: Settings) -> Trained:
-    from ebm_core.cli.evaluate_command import _trained_energy
-    from ebm_core.cli.main import main
-    from ebm_core.cli.trained_run import load_run
-
+def ebm_train_arguments(dataset: str, seed: int, settings: Settings) -> list[str]:
+    """``ebm``'s arguments for the ``ebm`` row: ``train --dataset NAME --seed S`` (plus the
+    smoke test's size overrides)."""
     command = ["train", "--dataset", dataset, "--seed", str(seed)]
     if settings.ebm_steps is not None:
         command += ["--steps", str(settings.ebm_steps)]
     for assignment in settings.ebm_set:
         command += ["--set", assignment]
+    return command
+
+
+def _ebm_default(dataset: str, seed: int, settings: Settings) -> Trained:
+    from ebm_core.cli.evaluate_command import _trained_energy
+    from ebm_core.cli.main import main
+    from ebm_core.cli.trained_run import load_run
+
+    command = ebm_train_arguments(dataset, seed, settings)
     with tempfile.TemporaryDirectory() as out:
         argv = [*command, "--out", out, "--no-progress"]
         printed = io.StringIO()

@@ -83,3 +83,18 @@ def test_a_cell_is_flagged_by_the_density_at_the_box_edge() -> None:
     assert edge_ratio({"warnings": [warning.format("1.6e-05"), warning.format("0.0032")]}) == 0.0032 >= EDGE_FLAG
     assert edge_ratio({"warnings": [warning.format("1.6e-05")]}) < EDGE_FLAG
     assert edge_ratio({"warnings": []}) == 0.0
+
+
+def test_resume_reruns_an_ebm_cell_whose_defaults_changed(tmp_path) -> None:
+    from benchmarks.training_quality import cell_name, ebm_train_config, plan
+    from benchmarks.training_quality_systems import Settings
+
+    settings = Settings()
+    (tmp_path / "cells").mkdir()
+    current = ebm_train_config("two_moons", 0, settings)
+    for seed, config in ((0, current), (1, {**current, "lr": 123.0})):
+        record = {"status": "ok", "info": {"config": config}}
+        (tmp_path / "cells" / (cell_name("ebm", "two_moons", seed) + ".json")).write_text(json.dumps(record))
+    (tmp_path / "cells" / (cell_name("gmm50", "two_moons", 0) + ".json")).write_text('{"status": "error"}')
+    todo = plan(["two_moons"], [0, 1], ["ebm", "gmm50"], str(tmp_path), True, settings)
+    assert todo == [("gmm50", "two_moons", 0), ("ebm", "two_moons", 1), ("gmm50", "two_moons", 1)]
