@@ -6,6 +6,7 @@ Usage::
     python -m benchmarks.training_quality --datasets eight_gaussians,rings --seeds 0,1 --jobs 2
     python -m benchmarks.training_quality --systems ebm --resume  # add/refresh one row, keep the rest
     python -m benchmarks.training_quality --tiny                  # smoke test: seconds
+    python -m benchmarks.training_quality --report-only           # the report from the cells in OUT
 
 Systems (:mod:`benchmarks.training_quality_systems`): ``ebm`` (bare ``ebm train --dataset NAME
 --seed S``: the command's defaults, whatever they are), ``gmm50`` (scikit-learn, 50
@@ -200,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure-datasets", default=",".join(DEFAULT_FIGURE_DATASETS),
                         help="data sets whose learned densities are drawn (default eight_gaussians,rings)")
     parser.add_argument("--figure-dir", default=FIGURE_DIR, help=f"where the figures go (default {FIGURE_DIR})")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: write the report from the cells already in OUT (missing ones shown as such)")
     parser.add_argument("--tiny", action="store_true", help="smoke-test sizes: a few steps, small evaluations (seconds)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the workers are stopped too
@@ -229,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     for system, reason in missing.items():
         _log(f"{system}: missing ({reason})")
     runnable = [s for s in systems if s not in missing]
-    cells = plan(datasets, seeds, runnable, args.out, args.resume, settings)
+    cells = [] if args.report_only else plan(datasets, seeds, runnable, args.out, args.resume, settings)
     load_before = environment.load_average()
     _log(f"{len(cells)} cells, {args.jobs} at a time with {args.threads} thread(s) each; load {load_before}")
     start = time.perf_counter()
@@ -239,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
                  "machine": environment.machine(), "load_before": load_before,
                  "load_after": environment.load_average(), "seconds": time.perf_counter() - start,
                  "datasets": datasets, "seeds": seeds, "systems": systems, "descriptions": DESCRIPTIONS,
-                 "deviations": DEVIATIONS, "missing_systems": missing},
+                 "deviations": DEVIATIONS, "missing_systems": missing, "report_only": args.report_only},
         "references": references(datasets, seeds, settings.heldout),
         "cells": collect(datasets, seeds, runnable, args.out),
     }

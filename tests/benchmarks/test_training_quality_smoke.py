@@ -74,6 +74,7 @@ def test_targets_name_each_failure() -> None:
     assert nll["holds"] is False and len(nll["failures"]) == 1 and "seed 1" in nll["failures"][0]
     assert modes["holds"] is False and modes["failures"] == ["seed 1: 7/8 modes present, max weight error 0.30"]
     assert same["holds"] is False and same["failures"] == ["eight_gaussians: ebm_same_config 2.000 vs ebmkit 1.900"]
+    assert nll["unmeasured"] == [] and same["unmeasured"] == []
 
 
 def test_a_cell_is_flagged_by_the_density_at_the_box_edge() -> None:
