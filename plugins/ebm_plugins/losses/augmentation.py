@@ -62,7 +62,9 @@ class ReplayAugmentation:
         if isinstance(transforms, str) or not isinstance(transforms, Sequence):
             raise TypeError(f"augment must be a list of transform names such as ['hflip', 'shift'], got {transforms!r}")
         if not transforms:
-            raise ValueError(f"augment needs at least one transform of {', '.join(TRANSFORMS)} (omit it to turn augmentation off)")
+            raise ValueError(
+                f"augment needs at least one transform of {', '.join(TRANSFORMS)} (omit it to turn augmentation off)"
+            )
         self.transforms = tuple(one_of(name, "augment", TRANSFORMS) for name in transforms)
         self.rate = float_in_range(rate, "augment_rate", 0.0, 1.0)
         self.max_shift = non_negative_int(max_shift, "augment_max_shift", "pixels, e.g. 1 or 2")
