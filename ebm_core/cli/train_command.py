@@ -44,27 +44,32 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "device": "cpu",
     "log_every": 10,
-    "eval_every": 500,
+    "eval_every": 1000,
     "checkpoint_every": 500,
     "heldout": 2000,
     "eval_samples": 2000,
     "eval_steps": 500,
     "ema_decay": 0.0,
     "grad_clip": 0.0,
+    "fit_samples": 50_000,
     "dataset": {"name": "eight_gaussians"},
-    "energy": {"name": "mlp"},
-    "loss": {"name": "cd", "persistent": True, "k": 20, "alpha": 0.1, "noise_scale": 3.0},
+    "energy": {
+        "name": "residual",
+        "base": {"name": "fitted_gaussian_mixture", "components": 50},
+        "net": {"name": "mlp", "hidden": [128, 128]},
+    },
+    "loss": {"name": "importance_ml", "n_proposals": 512},
     "sampler": {"name": "langevin", "step_size": 0.01},
 }
 
 #: Settings that count something and must be ≥ 1.
 POSITIVE_INTS = ("steps", "batch_size", "log_every", "eval_every", "checkpoint_every", "heldout",
-                 "eval_samples", "eval_steps")
+                 "eval_samples", "eval_steps", "fit_samples")
 
 SETTINGS: dict[str, type] = {
     "steps": int, "batch_size": int, "lr": float, "lr_schedule": str, "seed": int, "device": str, "log_every": int,
     "eval_every": int, "checkpoint_every": int, "heldout": int, "eval_samples": int,
-    "eval_steps": int, "ema_decay": float, "grad_clip": float,
+    "eval_steps": int, "ema_decay": float, "grad_clip": float, "fit_samples": int,
 }
 
 
@@ -163,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_every=config["checkpoint_every"],
         ema_decay=config["ema_decay"] or None,
         grad_clip=config["grad_clip"] or None,
+        fit_samples=config["fit_samples"],
         progress=not args.no_progress,
     )
     if args.resume:

@@ -50,7 +50,7 @@ def test_a_run_trained_on_the_test_split_draws_from_it() -> None:
 
 
 def test_evaluate_on_a_digits_run_uses_the_test_split(tmp_path: Path) -> None:
-    code = main(["train", "--dataset", "digits", "--set", "dataset.flatten=true", "--set", "energy.dim=64",
+    code = main(["train", "--energy", "mlp", "--loss", "pcd", "--dataset", "digits", "--set", "dataset.flatten=true", "--set", "energy.dim=64",
                  "--set", "energy.hidden=[8]", "--steps", "2", "--batch-size", "8", "--set", "loss.k=1",
                  "--set", "loss.buffer_size=16", "--set", "eval_every=2", "--set", "eval_samples=8",
                  "--set", "eval_steps=1", "--set", "heldout=5000", "--out", str(tmp_path), "--no-progress"])

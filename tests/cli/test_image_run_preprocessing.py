@@ -22,7 +22,7 @@ from ebm_core.cli.main import main
 
 ALPHA = 1e-6  # the digits data set's logit α
 TINY_LOGIT_DIGITS = [
-    "train", "--dataset", "digits", "--set", "dataset.flatten=true", "--set", "dataset.logit=true",
+    "train", "--energy", "mlp", "--loss", "pcd", "--dataset", "digits", "--set", "dataset.flatten=true", "--set", "dataset.logit=true",
     "--set", "energy.dim=64", "--set", "energy.hidden=[8]",
     "--steps", "2", "--batch-size", "8", "--set", "loss.k=1", "--set", "loss.buffer_size=16",
     "--set", "eval_every=2", "--set", "eval_samples=8", "--set", "eval_steps=1", "--set", "heldout=64",
@@ -91,7 +91,8 @@ def test_sample_maps_samples_back_to_pixels(logit_run: Path, tmp_path: Path) -> 
 
 def test_pixels_flag_needs_an_image_run(tmp_path: Path, capsys) -> None:
     run = tmp_path / "toy"
-    assert main(["train", "--steps", "2", "--batch-size", "8", "--set", "loss.k=1", "--set", "eval_every=2",
+    assert main(["train", "--energy", "mlp", "--loss", "pcd", "--steps", "2", "--batch-size", "8",
+                 "--set", "loss.k=1", "--set", "eval_every=2",
                  "--set", "eval_samples=8", "--set", "eval_steps=1", "--set", "heldout=16",
                  "--out", str(run), "--no-progress"]) == 0
     assert "data" not in json.loads((run / "config.json").read_text())

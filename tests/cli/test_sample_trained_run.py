@@ -13,7 +13,7 @@ from ebm_core.cli.main import main
 from ebm_core.training.checkpoint import load_checkpoint, save_checkpoint
 
 TINY_TRAIN = [
-    "train", "--no-progress", "--steps", "20", "--batch-size", "32",
+    "train", "--energy", "mlp", "--loss", "pcd", "--no-progress", "--steps", "20", "--batch-size", "32",
     "--set", "energy.hidden=[16, 16]", "--set", "loss.k=3", "--set", "loss.buffer_size=64",
     "--set", "eval_every=20", "--set", "eval_samples=64", "--set", "eval_steps=5",
     "--set", "heldout=64", "--set", "ema_decay=0.9",

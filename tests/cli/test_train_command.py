@@ -13,8 +13,8 @@ import torch
 from ebm_core.cli.main import main
 from ebm_core.training.checkpoint import load_checkpoint
 
-FAST = [
-    "--no-progress", "--steps", "6", "--batch-size", "32",
+FAST = [  # the MLP + PCD recipe, tiny: these tests check the command, not the default recipe
+    "--energy", "mlp", "--loss", "pcd", "--no-progress", "--steps", "6", "--batch-size", "32",
     "--set", "energy.hidden=[16, 16]", "--set", "loss.k=3", "--set", "loss.buffer_size=64",
     "--set", "eval_every=3", "--set", "eval_samples=64", "--set", "eval_steps=5",
     "--set", "heldout=64", "--set", "log_every=2", "--set", "checkpoint_every=3",

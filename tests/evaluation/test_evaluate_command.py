@@ -21,7 +21,7 @@ from ebm_core.cli.trained_run import load_run
 from ebm_core.evaluation import bidirectional
 
 SMALL_TRAIN = [
-    "train", "--no-progress", "--steps", "200", "--batch-size", "64",
+    "train", "--energy", "mlp", "--loss", "pcd", "--no-progress", "--steps", "200", "--batch-size", "64",
     "--set", "energy.hidden=[16, 16]", "--set", "loss.k=5", "--set", "loss.buffer_size=256",
     "--set", "eval_every=200", "--set", "eval_samples=64", "--set", "eval_steps=5", "--set", "heldout=500",
 ]

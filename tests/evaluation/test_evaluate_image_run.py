@@ -22,7 +22,7 @@ OOD = ("noise", "permuted", "photo_patches", "vflip", "hflip")
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("digits")
-    code = main(["train", "--dataset", "digits", "--set", "dataset.flatten=true", "--set", "energy.dim=64",
+    code = main(["train", "--energy", "mlp", "--loss", "pcd", "--dataset", "digits", "--set", "dataset.flatten=true", "--set", "energy.dim=64",
                  "--set", "energy.hidden=[8]", "--steps", "2", "--batch-size", "8", "--set", "loss.k=1",
                  "--set", "loss.buffer_size=16", "--set", "eval_every=2", "--set", "eval_samples=8",
                  "--set", "eval_steps=1", "--set", "heldout=64", "--out", str(out), "--no-progress"])

@@ -9,6 +9,8 @@ import torch
 from ebm_core import Energy
 from ebm_core.checks import non_negative_float, positive_int
 
+from ._mixture_em import fit_mixture_em, squared_mahalanobis, whitened
+
 
 class FittedGaussianMixture(Energy):
     """Mixture of K full-covariance Gaussians whose parameters come from :meth:`fit_to_data`.
@@ -19,12 +21,15 @@ class FittedGaussianMixture(Energy):
         \\log \\mathcal N(x; μ, Σ) = −\\tfrac12 \\lVert L^{-1}(x − μ) \\rVert^2
                                    − \\log\\lvert\\det L\\rvert − \\tfrac d2 \\log 2π
 
-    with ``Σₖ = Lₖ Lₖᵀ`` (Cholesky). The energy is normalised (``log Z = 0``) and has exact
+    with ``Σₖ = Lₖ Lₖᵀ`` (Cholesky), and ``∇E(x) = Σₖ γₖ(x) Lₖ⁻ᵀ Lₖ⁻¹(x − μₖ)`` with the
+    responsibilities ``γₖ(x) = softmaxₖ log wₖN(x; μₖ, Σₖ)`` (closed form, used by samplers). The energy is normalised (``log Z = 0``) and has exact
     samples, so it serves as the tractable base of a ``residual`` energy and as the proposal
-    of the ``importance_ml`` loss. :meth:`fit_to_data` runs scikit-learn's EM
-    (``GaussianMixture(covariance_type="full")``, ``reg_covar`` added to every covariance's
-    diagonal, initialised with ``seed``); the :class:`ebm_core.training.Trainer` calls it on the
-    training data before the first step of a fresh run. Until fitted, every component is
+    of the ``importance_ml`` loss. :meth:`fit_to_data` maximises the likelihood by EM
+    (:func:`fit_mixture_em`: k-means++ seeding and Lloyd steps from ``seed``, then EM with
+    ``reg_covar`` added to every covariance's diagonal, as scikit-learn's
+    ``GaussianMixture(covariance_type="full")`` does, in torch); the
+    :class:`ebm_core.training.Trainer` calls it on the training data before the first step of
+    a fresh run. Until fitted, every component is
     N(0, I) with weight 1/K (a standard normal; :attr:`is_fitted` is ``False``). All parameters
     are buffers, so ``state_dict()`` holds the fit and a checkpoint rebuilds it exactly.
 
@@ -33,7 +38,9 @@ class FittedGaussianMixture(Energy):
         components: K, the number of mixture components.
         reg_covar: ridge added to each covariance's diagonal by the fit (≥ 0).
         seed: seeds EM's k-means initialisation.
-        max_iter: EM iterations at most.
+        max_iter: EM iterations at most (EM stops earlier when the mean log-likelihood gains
+            less than ``tol`` per iteration).
+        tol: EM's convergence threshold.
 
     Example::
 
@@ -47,7 +54,8 @@ class FittedGaussianMixture(Energy):
     """
 
     def __init__(
-        self, dim: int = 2, components: int = 50, reg_covar: float = 1e-6, seed: int = 0, max_iter: int = 100
+        self, dim: int = 2, components: int = 50, reg_covar: float = 1e-6, seed: int = 0,
+        max_iter: int = 100, tol: float = 1e-3,
     ) -> None:
         dim = positive_int(dim, "dim")
         k = positive_int(components, "components")
@@ -55,6 +63,7 @@ class FittedGaussianMixture(Energy):
         self.reg_covar = non_negative_float(reg_covar, "reg_covar", "1e-6 is scikit-learn's default")
         self.seed = int(seed)
         self.max_iter = positive_int(max_iter, "max_iter")
+        self.tol = non_negative_float(tol, "tol", "1e-3 nats per point is scikit-learn's default")
         f64 = torch.float64
         self.register_buffer("log_weights", torch.full((k,), -math.log(k), dtype=f64))
         self.register_buffer("means", torch.zeros(k, dim, dtype=f64))
@@ -99,10 +108,6 @@ class FittedGaussianMixture(Energy):
 
     def fit_to_data(self, samples: torch.Tensor) -> "FittedGaussianMixture":
         """Fit the mixture to ``samples`` ``(n, d)`` (n ≥ K) by EM; returns ``self``."""
-        try:
-            from sklearn.mixture import GaussianMixture
-        except ImportError as exc:  # pragma: no cover - scikit-learn is a core dependency
-            raise ImportError("fitted_gaussian_mixture needs scikit-learn: pip install scikit-learn") from exc
         x = samples.detach().flatten(1).to("cpu", torch.float64)
         if x.shape[1] != self.dim:
             raise ValueError(f"samples must have shape (n, {self.dim}) for this {self.dim}-D mixture, got {tuple(samples.shape)}")
@@ -113,16 +118,15 @@ class FittedGaussianMixture(Energy):
             )
         if not torch.isfinite(x).all():
             raise ValueError("samples must be finite to fit the mixture")
-        gmm = GaussianMixture(
-            self.n_components, covariance_type="full", reg_covar=self.reg_covar,
-            random_state=self.seed, max_iter=self.max_iter,
-        ).fit(x.numpy())
+        weights, means, covariances = fit_mixture_em(
+            x, self.n_components, reg_covar=self.reg_covar, seed=self.seed, max_iter=self.max_iter, tol=self.tol
+        )
         device = self.means.device
-        scale = torch.linalg.cholesky(torch.as_tensor(gmm.covariances_, dtype=torch.float64))
+        scale = torch.linalg.cholesky(covariances)
         eye = torch.eye(self.dim, dtype=torch.float64).expand_as(scale)
         with torch.no_grad():
-            self.log_weights.copy_(torch.as_tensor(gmm.weights_).log().to(device))
-            self.means.copy_(torch.as_tensor(gmm.means_).to(device))
+            self.log_weights.copy_(weights.log().to(device))
+            self.means.copy_(means.to(device))
             self.scale_tril.copy_(scale.to(device))
             self.inverse_scale_tril.copy_(torch.linalg.solve_triangular(scale, eye, upper=False).to(device))
             self.fitted.fill_(True)
@@ -131,12 +135,27 @@ class FittedGaussianMixture(Energy):
 
     def _log_joint(self, x: torch.Tensor) -> torch.Tensor:
         """``log wₖ N(x; μₖ, Σₖ)``, shape ``(batch, K)``."""
-        z = torch.einsum("kij,bkj->bki", self.inverse_scale_tril.to(x), x[:, None, :] - self.means.to(x))
-        return self._log_coef.to(x) - 0.5 * (z * z).sum(-1)
+        return self._log_coef.to(x) - 0.5 * squared_mahalanobis(x, self.means.to(x), self.inverse_scale_tril.to(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.check_input(x)
         return -torch.logsumexp(self._log_joint(x), dim=-1)
+
+    def energy_and_grad(self, x: torch.Tensor, *, create_graph: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.check_input(x)
+        inverse = self.inverse_scale_tril.to(x)
+        z = whitened(x, self.means.to(x), inverse)
+        log_joint = self._log_coef.to(x) - 0.5 * z.pow(2).sum(-1)
+        top = log_joint.amax(dim=-1, keepdim=True).detach()
+        joint = torch.exp(log_joint - top)  # one exp gives both log Σ and the responsibilities
+        total = joint.sum(-1, keepdim=True)
+        log_norm, responsibilities = top + total.log(), joint / total
+        weighted = (responsibilities[:, :, None] * z).reshape(x.shape[0], -1)
+        gradient = weighted @ inverse.reshape(-1, self.dim)  # Σₖ γₖ Lₖ⁻ᵀ zₖ, one product
+        return -log_norm.squeeze(-1), gradient
+
+    def grad(self, x: torch.Tensor, *, create_graph: bool = False) -> torch.Tensor:
+        return self.energy_and_grad(x, create_graph=create_graph)[1]
 
     def log_partition(self) -> torch.Tensor:
         """``log Z = 0``: the mixture is normalised."""

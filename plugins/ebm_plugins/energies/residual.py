@@ -71,6 +71,16 @@ class Residual(Energy):
         correction = self.net(x.to(_dtype_of(self.net, x.dtype)))
         return self.base(x) + correction.to(x.dtype)
 
+    def energy_and_grad(self, x: torch.Tensor, *, create_graph: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """The parts' own ``energy_and_grad`` summed (closed forms where they have them)."""
+        x = self.check_input(x)
+        base_energy, base_grad = self.base.energy_and_grad(x, create_graph=create_graph)
+        net_energy, net_grad = self.net.energy_and_grad(x.to(_dtype_of(self.net, x.dtype)), create_graph=create_graph)
+        return base_energy + net_energy.to(x.dtype), base_grad + net_grad.to(x.dtype)
+
+    def grad(self, x: torch.Tensor, *, create_graph: bool = False) -> torch.Tensor:
+        return self.energy_and_grad(x, create_graph=create_graph)[1]
+
 
 def _build(role: str, spec: Mapping[str, Any] | Energy | None, default: Mapping[str, Any], dim: int) -> Energy:
     if isinstance(spec, Energy):
