@@ -1,8 +1,10 @@
 """``ebm train``: train an energy on a data set, every component chosen by registered name.
 
-A bare ``ebm train`` trains a small MLP energy on ``eight_gaussians`` with persistent
-contrastive divergence and Langevin negatives (about a minute on 2 CPU cores) and writes to
-``--out`` (default ``runs/train``):
+A bare ``ebm train`` trains on ``eight_gaussians`` a residual energy ``E = E_base + f_θ``:
+the base a 50-component full-covariance Gaussian mixture fitted to 50,000 training draws by EM
+before the first step, ``f_θ`` an MLP that starts at zero, trained by maximum likelihood with
+``log Z`` estimated by importance sampling from the base (``importance_ml``; about a minute on
+2 CPU cores; docs/guides/training-2d.md says why). It writes to ``--out`` (default ``runs/train``):
 
 * ``checkpoint.pt`` — everything needed to resume exactly (``--resume``);
 * ``metrics.jsonl`` — loss, E(data), E(neg) and evaluation metrics by step;
