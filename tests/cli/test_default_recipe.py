@@ -83,3 +83,19 @@ def test_sample_checkpoint_rebuilds_the_fitted_base(run: Path, tmp_path: Path, m
     assert torch.equal(energy(x), rebuilt(x))
     samples = torch.load(out, weights_only=True)
     assert samples.shape == (64, 2) and torch.isfinite(samples).all()
+
+
+def test_the_default_recipe_resumes_bit_exactly_without_refitting(tmp_path: Path, monkeypatch) -> None:
+    tiny = [*TINY_DEFAULT, "--set", "lr_schedule=constant", "--set", "fit_samples=500", "--set", "eval_every=100",
+            "--set", "checkpoint_every=3"]
+    tiny[tiny.index("--steps") + 1] = "6"
+    assert main([*tiny, "--out", str(tmp_path / "a")]) == 0
+    assert main([*tiny, "--steps", "3", "--out", str(tmp_path / "b")]) == 0
+    fits = []
+    monkeypatch.setattr("ebm_plugins.energies.fitted_gaussian_mixture.FittedGaussianMixture.fit_to_data",
+                        lambda self, samples: fits.append(samples))
+    assert main([*tiny, "--resume", "--out", str(tmp_path / "b")]) == 0
+    assert fits == [], "a resumed run must take the fit from its checkpoint"
+    a = load_checkpoint(tmp_path / "a" / "checkpoint.pt")["ranks"][0]["loss"]
+    b = load_checkpoint(tmp_path / "b" / "checkpoint.pt")["ranks"][0]["loss"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
