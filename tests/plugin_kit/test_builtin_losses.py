@@ -9,6 +9,9 @@ the data (CD-k) — at the optimum they are already distributed as the model.
 
 from __future__ import annotations
 
+import torch
+
+import ebm_core
 from ebm_core.testing import LossConformance
 
 S2 = 2.0**2
@@ -36,3 +39,14 @@ class TestDenoisingScoreMatching(LossConformance):
 class TestContrastiveDivergence(LossConformance):
     loss = "cd"
     loss_kwargs = {"sampler": "mala", "k": 10, "alpha": 0.0, "sampler_kwargs": {"step_size": 0.5}}
+
+
+class TestImportanceML(LossConformance):
+    """Importance-sampled maximum likelihood with an exact N(0, 3² I) proposal covering the data."""
+
+    loss = "importance_ml"
+    loss_kwargs = {
+        "proposal": ebm_core.energy("gaussian", dim=4, covariance=torch.tensor(9.0, dtype=torch.float64)),
+        "n_proposals": 4096,
+        "generator": torch.Generator().manual_seed(0),
+    }
