@@ -138,7 +138,7 @@ def run_cells(cells: list[tuple[str, str, int]], settings: Settings, out: str, j
             done(i, future.result())
     except BaseException:  # Ctrl-C or SIGTERM: stop the workers too (finished cells stay in OUT)
         for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
+            process.kill()  # not SIGTERM: ebm's trainer takes that as "checkpoint and stop"
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()

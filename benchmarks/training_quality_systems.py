@@ -165,6 +165,8 @@ def _ebm_default(dataset: str, seed: int, settings: Settings) -> Trained:
         with contextlib.redirect_stdout(printed):
             status = main(argv)
         wall = time.perf_counter() - start
+        if status == 130:  # ebm train stopped on SIGINT/SIGTERM: stop the benchmark too
+            raise KeyboardInterrupt(f"ebm {' '.join(command)} was interrupted")
         if status != 0:
             raise RuntimeError(f"ebm {' '.join(argv)} exited with status {status}:\n{printed.getvalue()[-2000:]}")
         run = load_run(out)
