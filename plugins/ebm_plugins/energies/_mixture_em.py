@@ -22,8 +22,8 @@ KMEANS_POINTS = 10_000
 
 
 def fit_mixture_em(
-    x: torch.Tensor, k: int, *, reg_covar: float = 1e-6, seed: int = 0, max_iter: int = 100,
-    tol: float = 1e-3, lloyd_steps: int = 10,
+    x: torch.Tensor, k: int, *, reg_covar: float = 1e-6, seed: int = 0, max_iter: int = 60,
+    tol: float = 1e-4, lloyd_steps: int = 10,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(weights (K,), means (K, d), covariances (K, d, d))`` of the EM fit to ``x`` ``(n, d)``.
 
