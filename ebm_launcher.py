@@ -2,12 +2,15 @@
 
 torch's OpenMP threads spin-wait at the end of every parallel operator by default. When another
 process holds one of the cores, a spinning thread burns its time slice while the thread it waits
-for is descheduled, and operators slow down many times over (measured on 2 cores with one
-competing busy process: the W4 benchmark 13× slower). With ``OMP_WAIT_POLICY=PASSIVE`` the
-waiting threads sleep instead. OpenMP reads the variable once, when torch loads its runtime, so
+for is descheduled, and operators slow down many times over (measured on 2 loaded cores: one
+competing busy process slowed the W4 benchmark 4.0× with the default policy and 2.2× with the
+passive one, and under heavier load the passive policy made W4 52× faster; docs/performance.md,
+"Load sensitivity"). With ``OMP_WAIT_POLICY=PASSIVE`` the waiting threads sleep instead. OpenMP reads the variable once, when torch loads its runtime, so
 it has to be set before ``import torch`` — and ``import ebm_core`` imports torch. That is why
 this module lives outside the ``ebm_core`` package: the console script imports it, it sets the
 variable (only when the user has not set it), and only then imports the command line.
+``python -m ebm_core`` does not get this default: running the package's ``__main__`` imports
+``ebm_core`` (and so torch) first, too late to set the policy; set it in the shell there.
 
 Library users who want the same behaviour set the variable themselves before Python starts
 (``export OMP_WAIT_POLICY=PASSIVE``) or at the top of their script, before importing torch;
