@@ -7,9 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+
+import ebm_launcher
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,5 +62,7 @@ def test_importing_ebm_core_leaves_the_policy_alone() -> None:
 
 
 def test_console_script_points_at_the_launcher() -> None:
-    text = (REPO / "pyproject.toml").read_text()
-    assert 'ebm = "ebm_launcher:main"' in text and 'py-modules = ["ebm_launcher"]' in text
+    """The installed ``ebm`` console script (not just pyproject.toml's text) enters the launcher."""
+    scripts = [ep for ep in entry_points(group="console_scripts") if ep.name == "ebm"]
+    assert [ep.value for ep in scripts] == ["ebm_launcher:main"]
+    assert scripts[0].load() is ebm_launcher.main
