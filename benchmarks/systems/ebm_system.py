@@ -54,10 +54,10 @@ def _energy(workload: Workload, inputs: Inputs) -> Any:
     if workload.target == "gaussian":
         return ebm_core.energy("gaussian", dim=workload.dim)
     if workload.target == "conv":
-        from .torch_conv import load_conv_weights
+        from torch import nn
 
         energy = ebm_core.energy("conv", event_shape=workload.event_shape, channels=CONV_CHANNELS)
-        load_conv_weights(energy, inputs.weights)
+        load_weights(energy, inputs.weights, layer_types=(nn.Conv2d, nn.Linear))
         return energy
     energy = ebm_core.energy("mlp", dim=workload.dim, hidden=list(MLP_HIDDEN))
     load_weights(energy, inputs.weights)

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .torch_mlp import load_weights
+
 
 class ConvEnergyNet(nn.Module):
     """``(batch, C, H, W) → (batch, 1)`` energies: the benchmark's conv net."""
@@ -34,16 +36,6 @@ def build_conv(weights: list[tuple[np.ndarray, np.ndarray]]) -> ConvEnergyNet:
     """The conv net with exactly ``weights`` (convolutions, then the head)."""
     channels = tuple(w.shape[0] for w, _ in weights[:-1])
     net = ConvEnergyNet(weights[0][0].shape[1], channels)
-    load_conv_weights(net, weights)
+    load_weights(net, weights, layer_types=(nn.Conv2d, nn.Linear))
     return net
 
-
-def load_conv_weights(module: nn.Module, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
-    """Copy ``weights`` into the ``Conv2d`` then ``Linear`` layers of ``module``, in order."""
-    layers = [m for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    if len(layers) != len(weights):
-        raise ValueError(f"module has {len(layers)} conv/linear layers, weights describe {len(weights)}")
-    with torch.no_grad():
-        for layer, (w, b) in zip(layers, weights):
-            layer.weight.copy_(torch.from_numpy(w))
-            layer.bias.copy_(torch.from_numpy(b))

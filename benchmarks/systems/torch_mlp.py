@@ -19,12 +19,20 @@ def build_mlp(weights: list[tuple[np.ndarray, np.ndarray]]) -> nn.Sequential:
     return net
 
 
-def load_weights(module: nn.Module, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
-    """Copy ``weights`` into the ``nn.Linear`` layers of ``module``, in order."""
-    linears = [m for m in module.modules() if isinstance(m, nn.Linear)]
-    if len(linears) != len(weights):
-        raise ValueError(f"module has {len(linears)} Linear layers, weights describe {len(weights)}")
+def load_weights(
+    module: nn.Module,
+    weights: list[tuple[np.ndarray, np.ndarray]],
+    layer_types: tuple[type[nn.Module], ...] = (nn.Linear,),
+) -> None:
+    """Copy ``weights`` into the layers of ``module`` that are ``layer_types``, in module order.
+
+    ``layer_types=(nn.Conv2d, nn.Linear)`` loads a conv net (convolutions, then the head).
+    """
+    layers = [m for m in module.modules() if isinstance(m, layer_types)]
+    if len(layers) != len(weights):
+        names = "/".join(t.__name__ for t in layer_types)
+        raise ValueError(f"module has {len(layers)} {names} layers, weights describe {len(weights)}")
     with torch.no_grad():
-        for layer, (w, b) in zip(linears, weights):
+        for layer, (w, b) in zip(layers, weights):
             layer.weight.copy_(torch.from_numpy(w))
             layer.bias.copy_(torch.from_numpy(b))
