@@ -223,8 +223,11 @@ def main(argv: list[str] | None = None) -> int:
                for s in args.systems.split(",") if s}
     print(markdown(results, keys, args.peak_tflops))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"results": results, "peak_tflops": args.peak_tflops}, f, indent=1, default=str)
+        from ebm_core.atomic_files import atomic_path  # imports torch: only here, not in a JAX child
+
+        with atomic_path(args.json) as tmp:
+            document = {"results": results, "peak_tflops": args.peak_tflops}
+            tmp.write_text(json.dumps(document, indent=1, default=str))
     failed = any("error" in r or any(e.get("status") == "error" for e in r.values() if isinstance(e, dict))
                  for r in results.values())
     return 1 if failed else 0

@@ -33,14 +33,15 @@ import subprocess
 import sys
 from typing import Callable, Iterator
 
+from ebm_launcher import WAIT_POLICY_ENV
+
 from . import environment
 
 #: The competitor: one Python process spinning on a core.
 BUSY_CODE = "while True:\n    pass\n"
 #: OpenMP wait policies ``--wait-policies`` accepts (``default`` = variable unset).
 POLICIES = ("default", "passive", "active")
-WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
-#: The issue's bound on the loaded slowdown and on the quiet cost of a policy.
+#: The project's bound on the loaded slowdown and on the quiet cost of a policy.
 MAX_SLOWDOWN = 2.5
 MAX_QUIET_COST = 0.05
 
@@ -73,8 +74,9 @@ def busy_process(count: int = 1, stop_timeout: float = 5.0) -> Iterator[list[sub
 
 def policy_env(policy: str) -> dict[str, str | None]:
     """Worker environment overrides for ``policy`` (``None`` removes the variable)."""
-    if policy not in POLICIES:
-        raise ValueError(f"wait policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+    from ebm_core.checks import one_of  # imports torch: only for --load runs
+
+    one_of(policy, "wait policy", POLICIES, hint="choose --wait-policies from these")
     return {WAIT_POLICY_ENV: None if policy == "default" else policy.upper()}
 
 
@@ -179,10 +181,11 @@ def markdown(document: dict) -> str:
 
 def write(document: dict, out_dir: str) -> str:
     """``load.json`` and ``load.md`` in ``out_dir``; returns the Markdown."""
-    os.makedirs(out_dir, exist_ok=True)
+    from ebm_core.atomic_files import atomic_path  # imports torch: see policy_env
+
     text = markdown(document)
-    with open(os.path.join(out_dir, "load.json"), "w") as f:
-        json.dump(document, f, indent=1, default=str)
-    with open(os.path.join(out_dir, "load.md"), "w") as f:
-        f.write(text)
+    with atomic_path(os.path.join(out_dir, "load.json")) as tmp:
+        tmp.write_text(json.dumps(document, indent=1, default=str))
+    with atomic_path(os.path.join(out_dir, "load.md")) as tmp:
+        tmp.write_text(text)
     return text

@@ -40,8 +40,20 @@ def test_busy_process_is_stopped_when_the_block_raises() -> None:
 def test_policy_env() -> None:
     assert load.policy_env("default") == {"OMP_WAIT_POLICY": None}
     assert load.policy_env("passive") == {"OMP_WAIT_POLICY": "PASSIVE"}
-    with pytest.raises(ValueError, match="wait policy"):
+    with pytest.raises(ValueError, match="wait policy must be one of 'default', 'passive', 'active'"):
         load.policy_env("sleepy")
+
+
+def test_a_failed_write_leaves_the_earlier_report_intact(tmp_path) -> None:
+    class Unprintable:  # fails half-way through encoding the JSON (json's default=str)
+        def __str__(self) -> str:
+            raise OSError("disk full")
+
+    (tmp_path / "load.json").write_text("earlier")
+    with pytest.raises(OSError, match="disk full"):
+        load.write({"rows": [], "runs": [], "machine": Unprintable()}, str(tmp_path))
+    assert (tmp_path / "load.json").read_text() == "earlier"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["load.json"]  # no partial or temporary file
 
 
 def test_load_run_reports_quiet_loaded_and_policy_cost(tmp_path) -> None:
