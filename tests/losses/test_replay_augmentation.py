@@ -109,6 +109,26 @@ def test_cd_passes_augmented_buffer_chains_to_the_sampler() -> None:
     assert torch.equal(received[-1].sort(0).values, flipped.sort(0).values)
 
 
+def test_cd_passes_the_shift_and_jitter_ranges_to_the_augmentation() -> None:
+    loss, received = _identity_sampler_loss(augment=["shift"], augment_rate=1.0, augment_max_shift=0,
+                                            augment_jitter=0.3)
+    assert (loss.augmentation.max_shift, loss.augmentation.jitter) == (0, 0.3)
+    loss(torch.rand(32, 16))
+    start = loss.buffer.samples.clone()
+    loss(torch.rand(32, 16))
+    assert loss.last["n_augmented"] == 32 and torch.equal(loss.buffer.samples, start)  # a 0-pixel shift
+    pcd = ebm_core.loss("pcd", ebm_core.energy("gaussian", dim=16), augment=["shift", "jitter"],
+                        augment_max_shift=2, augment_jitter=0.2)
+    assert (pcd.augmentation.max_shift, pcd.augmentation.jitter) == (2, 0.2)
+
+
+@pytest.mark.parametrize(("option", "value"), [("augment_max_shift", -1), ("augment_jitter", 1.5)])
+def test_cd_names_a_bad_augmentation_range(option: str, value: float) -> None:
+    with pytest.raises(ValueError, match=option):
+        ebm_core.loss("cd", ebm_core.energy("gaussian", dim=16), persistent=True, augment=["shift"],
+                      **{option: value})
+
+
 def test_augment_needs_a_replay_buffer() -> None:
     with pytest.raises(ValueError, match="persistent=True"):
         ebm_core.loss("cd", ebm_core.energy("gaussian", dim=16), augment=["hflip"])

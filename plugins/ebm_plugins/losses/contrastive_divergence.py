@@ -42,7 +42,8 @@ Langevin step ``x_k = x_{k−1} − h ∇ₓE_θ(x_{k−1}) + √(2hT) ξ`` kept
 also moves the sampler's output towards low energy. ``augment=["hflip", "shift", …]`` (with
 ``persistent=True``; off by default) adds its data-augmentation transitions: each chain drawn
 from the buffer is, with probability ``augment_rate``, replaced by a random transform of itself
-before the sampler runs (:mod:`.augmentation`; ``n_augmented`` in :attr:`last`).
+before the sampler runs (:mod:`.augmentation`; ``n_augmented`` in :attr:`last`);
+``augment_max_shift`` and ``augment_jitter`` set the ranges of ``"shift"`` and ``"jitter"``.
 
 Example::
 
@@ -111,6 +112,8 @@ class ContrastiveDivergence(Loss):
         augment: names of the augmentation transitions of buffer chains (``persistent=True``
             only; see :class:`.augmentation.ReplayAugmentation`); ``None`` (default): none.
         augment_rate: probability that a chain drawn from the buffer is augmented.
+        augment_max_shift: largest shift of the ``"shift"`` transform, in pixels.
+        augment_jitter: half-width of the contrast and brightness ranges of ``"jitter"``.
     """
 
     def __init__(
@@ -131,6 +134,8 @@ class ContrastiveDivergence(Loss):
         kl_step_size: float | None = None,
         augment: Sequence[str] | None = None,
         augment_rate: float = 0.1,
+        augment_max_shift: int = 1,
+        augment_jitter: float = 0.1,
     ) -> None:
         super().__init__(check_energy(energy))
         self.sampler = _build_sampler(sampler, energy, sampler_kwargs)
@@ -148,7 +153,9 @@ class ContrastiveDivergence(Loss):
         self.kl_step_size = _kl_step_size(self.sampler, kl_step_size) if self.kl_weight else None
         if augment is not None and not self.persistent:
             raise ValueError("augment transforms replay-buffer chains; use it with persistent=True (or loss 'pcd')")
-        self.augmentation = ReplayAugmentation(augment, augment_rate) if augment is not None else None
+        self.augmentation = (
+            ReplayAugmentation(augment, augment_rate, augment_max_shift, augment_jitter) if augment is not None else None
+        )
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:
         data = check_data(self.energy, data)
@@ -288,6 +295,8 @@ class PersistentContrastiveDivergence(ContrastiveDivergence):
         kl_step_size: float | None = None,
         augment: Sequence[str] | None = None,
         augment_rate: float = 0.1,
+        augment_max_shift: int = 1,
+        augment_jitter: float = 0.1,
     ) -> None:
         super().__init__(
             energy,
@@ -306,6 +315,8 @@ class PersistentContrastiveDivergence(ContrastiveDivergence):
             kl_step_size=kl_step_size,
             augment=augment,
             augment_rate=augment_rate,
+            augment_max_shift=augment_max_shift,
+            augment_jitter=augment_jitter,
         )
 
 
