@@ -52,6 +52,8 @@ def test_spectral_norm_keeps_the_stride() -> None:
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"channels": (8, 8), "width": 16}, "channels=.*replaces width and depth"),
+    ({"channels": (8, 8), "width": 32}, "channels=.*replaces width and depth"),  # the default, given
+    ({"channels": (8, 8), "depth": 2}, "channels=.*replaces width and depth"),
     ({"channels": ()}, "channels must list"),
     ({"channels": (8, 0)}, "channels"),
 ])

@@ -27,12 +27,12 @@ class Conv(Energy):
 
     Args:
         event_shape: ``(C, H, W)`` of one image.
-        width: channels of every convolution.
-        depth: residual blocks (2× average pooling after each while H, W ≥ 4).
+        width: channels of every convolution (default 32).
+        depth: residual blocks (2× average pooling after each while H, W ≥ 4; default 2).
         spectral_norm: spectrally normalise every layer (Lipschitz control, as in IGEBM).
         channels: instead of the residual net, plain 3×3 convolutions with these output
             channels, stride 2 after the first (e.g. ``(32, 64, 64)``); replaces ``width`` and
-            ``depth``, which must then stay at their defaults.
+            ``depth``, which must then not be given.
 
     Example::
 
@@ -45,8 +45,8 @@ class Conv(Energy):
     def __init__(
         self,
         event_shape: Sequence[int] = (1, 8, 8),
-        width: int = 32,
-        depth: int = 2,
+        width: int | None = None,
+        depth: int | None = None,
         spectral_norm: bool = False,
         channels: Sequence[int] | None = None,
     ) -> None:
@@ -55,8 +55,9 @@ class Conv(Energy):
         event_shape = tuple(positive_int(s, "event_shape") for s in event_shape)
         super().__init__(event_shape=event_shape)
         if channels is None:
+            width, depth = 32 if width is None else width, 2 if depth is None else depth
             self.net = ConvNet(event_shape[0], 1, width=width, depth=depth, spectral_norm=spectral_norm)
-        elif (width, depth) != (32, 2):
+        elif (width, depth) != (None, None):
             raise ValueError(
                 f"channels={channels!r} replaces width and depth (got width={width}, depth={depth}); "
                 "give either channels or width/depth"
