@@ -9,8 +9,9 @@ else drawn from the run's data set with seed + 1):
   to the held-out data — or, for an energy ``E = E_base + f`` whose ``base`` has exact samples
   and normaliser (the ``residual`` energy), from that base, which is far closer to the model
   (``--ais-base auto``, the default; ``data`` or ``energy`` force one) — and the held-out NLL in nats and bits/dim with its standard error;
-  ``reverse_ais`` anneals the held-out data back to that Gaussian (an upper-bound-style
-  estimate; a bound only for exact model samples) and, with ``ais``, reports the gap;
+  ``reverse_ais`` anneals the held-out data back to the same starting distribution (the
+  Gaussian or the energy's base; an upper-bound-style estimate, a bound only for exact model
+  samples) and, with ``ais``, reports the gap;
   ``grid`` is exact quadrature (2-D energies only). Several: ``--log-z ais,grid``. For image
   data with preprocessing (``digits``, ``mnist_5k``: ``x = (pixel + u) / levels`` by default)
   the NLL is also reported in the original (dequantised) pixel space, ``NLL_pixels = NLL_x −
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         report["nll"][method] = heldout_nll(energy, heldout, estimates[method]).as_dict()
         if preprocessing is not None:
             report["nll_pixels"][method] = _pixel_space_nll(
-                energy, heldout, estimates[method], preprocessing[0]).as_dict()
+                energy, heldout, estimates[method], preprocessing.preprocessing).as_dict()
     if "ais" in estimates and "reverse_ais" in estimates:
         report["sandwich"] = sandwich(estimates["ais"], estimates["reverse_ais"]).as_dict()
     ood_scores: dict[str, torch.Tensor] = {}

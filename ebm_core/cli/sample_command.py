@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     result = sampler.run(start, n_steps=args.steps, burn_in=burn_in, thin=thin, return_trajectory=True,
                          generator=generator, progress=not args.no_progress)
     samples = _finite_samples(result, type(sampler).__name__, out, strict=args.strict)
-    pixels = samples if to_pixels is None else to_pixels[0].to_pixels(samples.double(), to_pixels[1])
+    pixels = samples if to_pixels is None else to_pixels.preprocessing.to_pixels(samples.double(), to_pixels.levels)
     report = result.convergence
     if report.problems and args.strict:
         raise ConvergenceError(

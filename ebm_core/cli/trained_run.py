@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..training.checkpoint import CheckpointError, load_checkpoint, trained_energy_weights
 from ..training.trainer import CHECKPOINT_NAME
@@ -100,8 +100,17 @@ def data_record(dataset: Any) -> dict[str, Any]:
     return {DATA_RECORD: json.loads(json.dumps(describe()))}
 
 
-def run_preprocessing(config: dict[str, Any], dataset: Any) -> tuple[Any, int | None] | None:
-    """``(preprocessing, levels)`` a run's data were trained with, or ``None`` for data without one.
+class RunPreprocessing(NamedTuple):
+    """How a run's data were preprocessed: the transform chain and the pixel levels."""
+
+    #: The data set's transform chain (``to_pixels``, ``log_det``).
+    preprocessing: Any
+    #: Pixel levels of the raw images (e.g. 17 for digits), ``None`` when not recorded.
+    levels: int | None
+
+
+def run_preprocessing(config: dict[str, Any], dataset: Any) -> RunPreprocessing | None:
+    """The :class:`RunPreprocessing` a run's data were trained with, or ``None`` for data without one.
 
     ``dataset`` is the data set rebuilt from the run's ``[dataset]`` table. Its preprocessing
     must equal the one recorded in ``config.json`` (a ``ValueError`` says so otherwise, e.g.
@@ -120,10 +129,10 @@ def run_preprocessing(config: dict[str, Any], dataset: Any) -> tuple[Any, int | 
             "(dequantize, value_range, logit, flatten) in the run's config.json [dataset] table to "
             "those it was trained with"
         )
-    return dataset.preprocessing, rebuilt[DATA_RECORD].get("levels")
+    return RunPreprocessing(dataset.preprocessing, rebuilt[DATA_RECORD].get("levels"))
 
 
-def recorded_preprocessing(trained: TrainedRun) -> tuple[Any, int | None] | None:
+def recorded_preprocessing(trained: TrainedRun) -> RunPreprocessing | None:
     """:func:`run_preprocessing` of a run whose ``config.json`` records one (image data), else ``None``."""
     if DATA_RECORD not in trained.config:
         return None

@@ -99,3 +99,11 @@ def test_pixels_flag_needs_an_image_run(tmp_path: Path, capsys) -> None:
     assert main(["sample", "--checkpoint", str(run), "--pixels", "--out", str(tmp_path / "s.pt"),
                  "--no-progress"]) == 2
     assert "--pixels needs a run trained on image data" in capsys.readouterr().err
+
+
+def test_the_recorded_preprocessing_is_named(logit_run: Path) -> None:
+    from ebm_core.cli.trained_run import RunPreprocessing, load_run, recorded_preprocessing
+
+    recorded = recorded_preprocessing(load_run(logit_run))
+    assert isinstance(recorded, RunPreprocessing) and recorded.levels == 17
+    assert callable(recorded.preprocessing.to_pixels) and callable(recorded.preprocessing.log_det)
