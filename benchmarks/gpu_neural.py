@@ -17,7 +17,7 @@ synchronisation. Peak GPU memory is torch's ``max_memory_allocated`` (JAX: the d
 network's forward pass and the same again for the input gradient (:func:`flops_per_chain_step`);
 training adds the loss's forward and parameter backward on data and negatives. The fraction of
 peak is against ``--peak-tflops`` (default 67: the H200's dense FP32 rate without tensor cores).
-The issue's GPU target: W4 and W5 ≥ 2× BlackJAX-on-GPU.
+The project's GPU target: W4 and W5 ≥ 2× BlackJAX-on-GPU.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ while :func:`busy_process` keeps one extra process spinning on a core ("loaded")
 of one (system, policy) follow each other, so slow drifts of the machine's own load hit both.
 Reported per workload, system and policy:
 
-* ``slowdown = quiet throughput / loaded throughput`` (1 = unaffected; the issue's bound is 2.5);
+* ``slowdown = quiet throughput / loaded throughput`` (1 = unaffected; the project's bound is 2.5);
 * ``quiet cost of the policy = quiet throughput with the default policy / with this policy − 1``
   (the price of the policy on a quiet machine; must stay under 5 %).
 
