@@ -1,4 +1,4 @@
-"""The training-quality report: Markdown tables, the targets of the issue checked, and figures.
+"""The training-quality report: Markdown tables, the benchmark's targets checked, and figures.
 
 Summaries are mean ± standard error over seeds (SE = sample SD / √n). The targets checked:
 
@@ -127,7 +127,7 @@ def _compact(items: list[tuple[str, int]]) -> list[str]:
 
 
 def targets(document: dict) -> dict[str, dict[str, Any]]:
-    """Each target of the issue: ``holds`` (True, False, or None when nothing was measured), the
+    """Each target of the benchmark: ``holds`` (True, False, or None when nothing was measured), the
     ``failures`` and the cells ``unmeasured`` (missing or failed)."""
     datasets, systems = document["meta"]["datasets"], document["meta"]["systems"]
     out: dict[str, dict[str, Any]] = {}
