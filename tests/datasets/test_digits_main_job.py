@@ -24,7 +24,8 @@ def test_digits_config_is_the_measured_recipe() -> None:
     config = load_toml(REPO / "configs" / "digits.toml")
     assert config["energy"]["name"] == "residual"
     assert config["energy"]["base"] == {
-        "name": "fitted_gaussian_mixture", "components": 10, "reg_covar": 1e-3, "seed": 3}
+        "name": "fitted_gaussian_mixture", "components": 10, "reg_covar": 1e-3, "seed": 3,
+        "tol": 1e-3, "max_iter": 100}
     assert config["loss"] == {"name": "nce", "noise": "base", "noise_ratio": 4}
 
 
