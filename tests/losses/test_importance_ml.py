@@ -13,11 +13,13 @@ the exact ``(d/2) log(2π/a)``. The three z-tests share a false-fail budget of 1
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 import torch
 
 import ebm_core
+from ebm_core.evaluation import EstimateWarning
 from ebm_core.testing import bonferroni, z_threshold
 
 from .gaussian_energies import ScaledQuadratic
@@ -104,3 +106,22 @@ def test_default_proposal_is_the_energy_s_base_and_other_energies_are_refused() 
         ebm_core.loss("importance_ml", ScaledQuadratic(a=1.0, dim=2), proposal=ebm_core.energy("double_well"))
     with pytest.raises(ValueError, match="n_proposals"):
         ebm_core.loss("importance_ml", energy, n_proposals=0)
+
+
+def test_a_low_effective_sample_size_warns_once_naming_the_fix() -> None:
+    """A model far narrower than the proposal (a = 400: std 0.05 against 1.2) leaves ESS ≈ 1e-2
+    of M; a close one (a = 1/1.2²) leaves ESS ≈ 1: only the first warns, and only once."""
+    data = S * torch.randn(64, DIM, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    close = ebm_core.loss("importance_ml", ScaledQuadratic(a=1 / PROPOSAL_STD**2, dim=DIM), proposal=_proposal(),
+                          n_proposals=1000, generator=torch.Generator().manual_seed(1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        close(data)
+    assert float(close.last["ess"]) > 0.9
+    narrow = ebm_core.loss("importance_ml", ScaledQuadratic(a=400.0, dim=DIM), proposal=_proposal(),
+                           n_proposals=1000, generator=torch.Generator().manual_seed(1))
+    with pytest.warns(EstimateWarning, match="n_proposals") as record:
+        narrow(data)
+        narrow(data)
+    assert float(narrow.last["ess"]) < 0.1
+    assert len([w for w in record if issubclass(w.category, EstimateWarning)]) == 1

@@ -18,7 +18,10 @@ by the O(1/M) bias of the log of an average). It works when ``q`` covers ``p_θ`
 log-weights are ``ℓ_j = −f_θ(y_j)``. Recorded in :attr:`last`: ``energy_data``,
 ``energy_negatives`` (the weighted mean energy of the proposals), ``log_z`` (the estimate) and
 ``ess`` — the effective sample size fraction ``(Σw)² / (M Σw²)`` ∈ (0, 1]; a value near
-``1/M`` says the proposal no longer covers the model and the estimate is unreliable.
+``1/M`` says the proposal no longer covers the model and the estimate is unreliable. The
+first time ``ess`` falls below :data:`MIN_ESS_FRACTION` (0.1) the loss warns once
+(:class:`ebm_core.evaluation.EstimateWarning`), naming the fix: a proposal closer to the
+model, or more proposals (``n_proposals``).
 
 Example::
 
@@ -39,13 +42,18 @@ Example::
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
 from ebm_core import Energy, Loss
+from ebm_core.evaluation import EstimateWarning
 from ebm_core.checks import optional_generator, positive_int
 
 from .checks import check_data, check_energy
+
+#: Below this normalised effective sample size of the importance weights the loss warns (once).
+MIN_ESS_FRACTION = 0.1
 
 
 class ImportanceML(Loss):
@@ -76,6 +84,7 @@ class ImportanceML(Loss):
         self.fixed_proposal = proposal  # None: the energy's base, looked up at each call
         self.n_proposals = positive_int(n_proposals, "n_proposals", "proposal draws per step, e.g. 1024")
         self.generator = optional_generator(generator, "generator")
+        self.warned_low_ess = False
 
     @property
     def proposal(self) -> Energy:
@@ -104,6 +113,15 @@ class ImportanceML(Loss):
             energy_data=energy_data.mean(), energy_negatives=(weights * energy_proposals).sum(),
             log_z=log_z, ess=ess,
         )
+        if not self.warned_low_ess and float(ess) < MIN_ESS_FRACTION:
+            self.warned_low_ess = True
+            warnings.warn(
+                f"importance_ml: the importance weights' effective sample size is {float(ess):.3g} of "
+                f"n_proposals={self.n_proposals} (below {MIN_ESS_FRACTION}): the proposal no longer covers "
+                "the model and log Z and its gradient are unreliable; use a proposal closer to the model "
+                "(e.g. a better-fitted base) or more proposals (raise n_proposals)",
+                EstimateWarning, stacklevel=2,
+            )
         return energy_data.mean() + log_z
 
     def extra_repr(self) -> str:
