@@ -11,6 +11,7 @@ moments (z-tests in the same budget). Seeds are fixed.
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 import torch
@@ -80,3 +81,16 @@ def test_unfitted_mixture_is_a_standard_normal_and_bad_fits_are_refused() -> Non
         energy.fit_to_data(torch.randn(50, 2))
     with pytest.raises(ValueError, match="components must be"):
         ebm_core.energy("fitted_gaussian_mixture", components=0)
+
+
+def test_em_warns_when_max_iter_ends_before_tol_is_reached() -> None:
+    """Two EM iterations from a 4-component start on 2-component data are far from converged
+    at tol 1e-12; 500 iterations at tol 1e-3 converge (no warning)."""
+    from ebm_plugins.energies._mixture_em import MixtureConvergenceWarning, fit_mixture_em
+
+    x = _draws(2000, 1)
+    with pytest.warns(MixtureConvergenceWarning, match=r"max_iter=2.*tol=1e-12"):
+        fit_mixture_em(x, 4, max_iter=2, tol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MixtureConvergenceWarning)
+        fit_mixture_em(x, 2, max_iter=500, tol=1e-3)

@@ -8,17 +8,25 @@ does not decrease the likelihood, and it stops when the mean log-likelihood gain
 ``tol``. The start is k-means on at most ``KMEANS_POINTS`` of the points (a random subset):
 k-means++ seeding then ``lloyd_steps`` Lloyd iterations; the first M-step uses the hard
 assignment of every point to its nearest centre. Everything is float64 torch, chunked over points.
+When ``max_iter`` iterations end without the gain falling below ``tol`` it warns
+(:class:`MixtureConvergenceWarning`, like scikit-learn's ``ConvergenceWarning``): the fit is
+usable but not at a maximum — raise ``max_iter`` or ``tol``.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
 _CHUNK = 16_384
 #: Points the k-means start looks at (a random subset when there are more).
 KMEANS_POINTS = 10_000
+
+
+class MixtureConvergenceWarning(RuntimeWarning):
+    """EM stopped at ``max_iter`` iterations before its per-iteration gain fell below ``tol``."""
 
 
 def fit_mixture_em(
@@ -50,6 +58,12 @@ def fit_mixture_em(
         if abs(mean_log_likelihood - previous) < tol:
             break
         previous = mean_log_likelihood
+    else:
+        warnings.warn(
+            f"Gaussian-mixture EM did not converge: after max_iter={max_iter} iterations the mean "
+            f"log-likelihood still gained more than tol={tol:g} nats per point; raise max_iter (or tol)",
+            MixtureConvergenceWarning, stacklevel=2,
+        )
     return weights, means + center, covariances
 
 
