@@ -19,6 +19,7 @@ import torch
 import ebm_core
 from ebm_core import quadrature
 from ebm_core.testing import bonferroni, z_threshold
+from ebm_plugins.energies.fitted_gaussian_mixture import UnfittedMixtureWarning
 
 WEIGHTS = torch.tensor([0.3, 0.7], dtype=torch.float64)
 MEANS = torch.tensor([[-3.0, 0.0], [3.0, 1.0]], dtype=torch.float64)
@@ -74,7 +75,8 @@ def test_state_dict_rebuilds_the_fit_exactly(fitted) -> None:
 def test_unfitted_mixture_is_a_standard_normal_and_bad_fits_are_refused() -> None:
     energy = ebm_core.energy("fitted_gaussian_mixture", dim=3, components=4)
     x = torch.randn(5, 3, dtype=torch.float64)
-    torch.testing.assert_close(energy(x), 0.5 * x.pow(2).sum(1) + 1.5 * math.log(2 * math.pi))
+    with pytest.warns(UnfittedMixtureWarning, match="fit_to_data"):
+        torch.testing.assert_close(energy(x), 0.5 * x.pow(2).sum(1) + 1.5 * math.log(2 * math.pi))
     with pytest.raises(ValueError, match="at least 4 samples"):
         energy.fit_to_data(torch.randn(3, 3))
     with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
@@ -94,3 +96,17 @@ def test_em_warns_when_max_iter_ends_before_tol_is_reached() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", MixtureConvergenceWarning)
         fit_mixture_em(x, 2, max_iter=500, tol=1e-3)
+
+
+def test_an_unfitted_mixture_warns_once_and_a_fitted_one_never() -> None:
+    energy = ebm_core.energy("fitted_gaussian_mixture", dim=2, components=2)
+    with pytest.warns(UnfittedMixtureWarning, match="fit_to_data") as record:
+        energy.sample_exact(4)
+        energy.grad(torch.zeros(3, 2, dtype=torch.float64))
+        energy(torch.zeros(3, 2, dtype=torch.float64))
+    assert len([w for w in record if issubclass(w.category, UnfittedMixtureWarning)]) == 1
+    fitted = ebm_core.energy("fitted_gaussian_mixture", dim=2, components=2).fit_to_data(_draws(500, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnfittedMixtureWarning)
+        fitted(fitted.sample_exact(4))
+        fitted.grad(torch.zeros(3, 2, dtype=torch.float64))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
 import ebm_core
 import ebm_core.testing as kit
+from ebm_plugins.energies.fitted_gaussian_mixture import UnfittedMixtureWarning
 
 #: Constructor arguments for each built-in energy (defaults where none are needed).
 BUILTIN_ENERGIES = {
@@ -28,9 +31,16 @@ BUILTIN_ENERGIES = {
 }
 
 
+#: Built with an unfitted fitted_gaussian_mixture, which warns that it is a standard normal until fitted.
+UNFITTED_MIXTURE = {"fitted_gaussian_mixture", "residual"}
+
+
 @pytest.mark.parametrize("name", sorted(BUILTIN_ENERGIES))
 def test_builtin_energy_passes_the_kit(name: str) -> None:
-    kit.check_energy(f"ebm-core:{name}", BUILTIN_ENERGIES[name])
+    with warnings.catch_warnings():
+        if name in UNFITTED_MIXTURE:
+            warnings.filterwarnings("ignore", category=UnfittedMixtureWarning)
+        kit.check_energy(f"ebm-core:{name}", BUILTIN_ENERGIES[name])
 
 
 def test_every_builtin_energy_is_covered() -> None:

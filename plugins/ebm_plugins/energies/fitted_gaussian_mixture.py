@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
@@ -10,6 +11,10 @@ from ebm_core import Energy
 from ebm_core.checks import non_negative_float, positive_int
 
 from ._mixture_em import fit_mixture_em, squared_mahalanobis, whitened
+
+
+class UnfittedMixtureWarning(UserWarning):
+    """A ``fitted_gaussian_mixture`` was used before :meth:`FittedGaussianMixture.fit_to_data`."""
 
 
 class FittedGaussianMixture(Energy):
@@ -30,7 +35,9 @@ class FittedGaussianMixture(Energy):
     ``GaussianMixture(covariance_type="full")`` does, in torch); the
     :class:`ebm_core.training.Trainer` calls it on the training data before the first step of
     a fresh run. Until fitted, every component is
-    N(0, I) with weight 1/K (a standard normal; :attr:`is_fitted` is ``False``). All parameters
+    N(0, I) with weight 1/K (a standard normal; :attr:`is_fitted` is ``False``), and the first
+    energy, gradient or exact sample of an unfitted mixture warns (:class:`UnfittedMixtureWarning`,
+    once per instance) — outside the Trainer, call :meth:`fit_to_data` first. All parameters
     are buffers, so ``state_dict()`` holds the fit and a checkpoint rebuilds it exactly.
 
     Args:
@@ -72,7 +79,18 @@ class FittedGaussianMixture(Energy):
         self.register_buffer("scale_tril", torch.eye(dim, dtype=f64).repeat(k, 1, 1))
         self.register_buffer("inverse_scale_tril", torch.eye(dim, dtype=f64).repeat(k, 1, 1))
         self.register_buffer("fitted", torch.tensor(False))
+        self._warned_unfitted = False
         self._set_log_norm()
+
+    def _warn_if_unfitted(self) -> None:
+        if not self._warned_unfitted and not self.is_fitted:
+            self._warned_unfitted = True
+            warnings.warn(
+                f"fitted_gaussian_mixture ({self.n_components} components) is used before it was fitted: "
+                "every component is N(0, I), so it acts as a standard normal; call fit_to_data(samples) "
+                "first (the Trainer does so before the first step of a fresh run)",
+                UnfittedMixtureWarning, stacklevel=3,
+            )
 
     def _set_log_norm(self) -> None:
         """``log wₖ − log|det Lₖ| − (d/2) log 2π``: all of ``log wₖN(x; μₖ, Σₖ)`` but the quadratic form."""
@@ -140,10 +158,12 @@ class FittedGaussianMixture(Energy):
         return self._log_coef.to(x) - 0.5 * squared_mahalanobis(x, self.means.to(x), self.inverse_scale_tril.to(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._warn_if_unfitted()
         x = self.check_input(x)
         return -torch.logsumexp(self._log_joint(x), dim=-1)
 
     def energy_and_grad(self, x: torch.Tensor, *, create_graph: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        self._warn_if_unfitted()
         x = self.check_input(x)
         inverse = self.inverse_scale_tril.to(x)
         z = whitened(x, self.means.to(x), inverse)
@@ -169,6 +189,7 @@ class FittedGaussianMixture(Energy):
 
     def sample_exact(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` independent exact draws ``(n, d)`` in float64 on the buffers' device."""
+        self._warn_if_unfitted()
         device = generator.device if generator is not None else self.means.device
         component = torch.multinomial(self.weights.to(device), n, replacement=True, generator=generator)
         eps = torch.randn(n, self.dim, dtype=torch.float64, device=device, generator=generator)
