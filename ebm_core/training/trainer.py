@@ -300,13 +300,18 @@ class Trainer:
     def fit_to_data(self) -> list[str]:
         """Fit every energy submodule that has ``fit_to_data(samples)``; returns their names.
 
+        A part whose ``is_fitted`` is ``True`` (e.g. a mixture fitted beforehand and passed as a
+        ``residual``'s ``base=``) is left as it is, not refitted; it is not among the names.
         Called by :meth:`fit` before the first step of a fresh run. The samples are on the CPU:
         all of a fixed data set, else ``fit_samples`` draws seeded by the trainer's ``seed``
         (its own generator, so training batches are unchanged).
         """
         self.needs_data_fit = False
         energy = self.loss.energy
-        fitted = [(name, m) for name, m in energy.named_modules() if callable(getattr(m, "fit_to_data", None))]
+        fitted = [
+            (name, m) for name, m in energy.named_modules()
+            if callable(getattr(m, "fit_to_data", None)) and getattr(m, "is_fitted", False) is not True
+        ]
         if not fitted:
             return []
         samples = _fitting_samples(self.batches.data, self.fit_samples, self.seed)

@@ -89,3 +89,19 @@ def test_the_default_residual_starts_at_its_fitted_base() -> None:
     assert energy.base.is_fitted
     x = data.sample(5)
     torch.testing.assert_close(energy(x), energy.base(x))
+
+
+def test_a_part_that_is_already_fitted_is_not_refitted() -> None:
+    """A fitted_gaussian_mixture fitted beforehand and passed as a residual's base keeps its fit."""
+    rows = torch.randn(400, 2, generator=torch.Generator().manual_seed(0)) * 3 + 5
+    base = ebm_core.energy("fitted_gaussian_mixture", dim=2, components=2).fit_to_data(rows)
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    energy = ebm_core.energy("residual", dim=2, base=base, net={"name": "mlp", "hidden": [8]})
+    trainer = Trainer(_MeanEnergy(energy), data=ebm_core.dataset("two_moons"), batch_size=8, fit_samples=500,
+                      progress=False)
+    assert trainer.fit_to_data() == []
+    for key, value in base.state_dict().items():
+        assert torch.equal(value, before[key]), key
+
+    unfitted = _Wrapper()  # a part without is_fitted is fitted as before
+    assert Trainer(_MeanEnergy(unfitted), data=rows, batch_size=8, progress=False).fit_to_data() == ["part"]
