@@ -38,6 +38,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from ebm_core.atomic_files import atomic_path
+
 from . import environment
 from .training_quality_systems import DEVIATIONS, DESCRIPTIONS, SYSTEMS, Settings, missing_reason
 
@@ -71,14 +73,12 @@ def run_cell(system: str, dataset: str, seed: int, settings: Settings, out: str,
         trained = train(system, dataset, seed, settings)
         record.update(status="ok", wall_s=trained.wall_s, info=trained.info, **evaluate(trained.energy, heldout, settings.grid_points))
         if picture:
-            torch.save(picture_density(trained.energy, heldout),
-                       Path(out, "pictures", cell_name(system, dataset, seed) + ".pt"))
+            with atomic_path(Path(out, "pictures", cell_name(system, dataset, seed) + ".pt")) as tmp:
+                torch.save(picture_density(trained.energy, heldout), tmp)
     except Exception as exc:  # recorded and reported, never dropped
         record.update(status="error", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()[-3000:])
-    path = Path(out, "cells", cell_name(system, dataset, seed) + ".json")
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=1, default=str))
-    os.replace(tmp, path)
+    with atomic_path(Path(out, "cells", cell_name(system, dataset, seed) + ".json")) as tmp:
+        tmp.write_text(json.dumps(record, indent=1, default=str))
     return record
 
 
@@ -248,9 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     document["figures"] = write_figures(document, args.out, args.figure_dir, sorted(figure_datasets))
     text = markdown(document)
-    with open(Path(args.out, "results.json"), "w") as f:
-        json.dump(document, f, indent=1, default=str)
-    Path(args.out, "results.md").write_text(text)
+    with atomic_path(Path(args.out, "results.json")) as tmp:
+        tmp.write_text(json.dumps(document, indent=1, default=str))
+    with atomic_path(Path(args.out, "results.md")) as tmp:
+        tmp.write_text(text)
     print(text)
     failed = [c for c in document["cells"] if c["status"] == "error"]
     return 1 if failed else 0

@@ -254,7 +254,7 @@ def write_figures(document: dict, out: str, figure_dir: str, datasets: list[str]
                 path = Path(out, "pictures", cell_name(system, dataset, seed) + ".pt")
                 cell = next((c for c in _cells(document, dataset, system) if c["seed"] == seed), {})
                 if path.exists() and cell.get("status") == "ok":
-                    grid = torch.load(path)
+                    grid = torch.load(path, weights_only=True)
                     x, y = grid["x"].numpy(), grid["y"].numpy()
                     ax.imshow(grid["density"].numpy().T, origin="lower", extent=(x[0], x[-1], y[0], y[-1]),
                               cmap="magma", aspect="auto")
