@@ -22,6 +22,7 @@ import ebm_core
 from ebm_core.evaluation import EstimateWarning
 from ebm_core.testing import bonferroni, z_threshold
 
+from .fixed_draws_fit import minimise_on_fixed_draws
 from .gaussian_energies import ScaledQuadratic
 
 DIM, S, PROPOSAL_STD, N_DATA, M = 2, 0.8, 1.2, 4000, 8000
@@ -37,18 +38,7 @@ def test_importance_ml_recovers_the_precision_within_standard_error() -> None:
     generator = torch.Generator().manual_seed(1)
     loss = ebm_core.loss("importance_ml", energy, proposal=_proposal(), n_proposals=M, generator=generator)
     data = S * torch.randn(N_DATA, DIM, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    optimiser = torch.optim.LBFGS(energy.parameters(), lr=1, max_iter=200, tolerance_grad=1e-12,
-                                  tolerance_change=1e-15, line_search_fn="strong_wolfe")
-
-    def closure():
-        generator.manual_seed(1)  # the same proposal draws at every evaluation
-        optimiser.zero_grad()
-        value = loss(data)
-        value.backward()
-        return value
-
-    optimiser.step(closure)
-    closure()
+    minimise_on_fixed_draws(loss, data, generator, seed=1)
     assert abs(float(energy.a.grad)) < 1e-7  # converged
     a = float(energy.a.detach())
     generator.manual_seed(1)

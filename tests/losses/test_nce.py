@@ -17,6 +17,7 @@ import torch
 import ebm_core
 from ebm_core.testing import bonferroni, z_threshold
 
+from .fixed_draws_fit import minimise_on_fixed_draws
 from .gaussian_energies import ScaledQuadratic
 
 DIM, S, NOISE_STD, RATIO, N_DATA = 2, 0.8, 1.2, 2, 4000
@@ -28,18 +29,7 @@ def _fit():
     generator = torch.Generator().manual_seed(1)
     loss = ebm_core.loss("nce", energy, noise=noise, noise_ratio=RATIO, generator=generator)
     data = S * torch.randn(N_DATA, DIM, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    optimiser = torch.optim.LBFGS(loss.parameters(), lr=1, max_iter=200, tolerance_grad=1e-12,
-                                  tolerance_change=1e-15, line_search_fn="strong_wolfe")
-
-    def closure():
-        generator.manual_seed(1)  # the same noise draws at every evaluation
-        optimiser.zero_grad()
-        value = loss(data)
-        value.backward()
-        return value
-
-    optimiser.step(closure)
-    closure()
+    minimise_on_fixed_draws(loss, data, generator, seed=1)
     generator.manual_seed(1)
     noise_draws = noise.sample_exact(RATIO * N_DATA, generator=generator)
     return loss, energy, noise, data, noise_draws
