@@ -44,6 +44,7 @@ from typing import Any, Collection, Sequence
 import torch
 
 __all__ = [
+    "tractable_energy",
     "finite_float",
     "positive_float",
     "non_negative_float",
@@ -169,6 +170,33 @@ def optional_generator(
     if want is not None and value.device.type != want.type:
         raise ValueError(
             f"{name} is on {value.device} but must be on {want.type}; {_join(fix, hint)}"
+        )
+    return value
+
+
+def tractable_energy(value: Any, name: str, hint: str = "") -> Any:
+    """``value`` after checking it is an :class:`ebm_core.Energy` with exact samples and a known
+    normaliser — callable ``sample_exact(n, generator)`` and ``log_partition()`` — as a noise
+    distribution, an importance proposal or an annealing base needs; else :class:`TypeError`.
+
+    Example::
+
+        import ebm_core
+        from ebm_core.checks import tractable_energy
+        tractable_energy(ebm_core.energy("gaussian", dim=2), "proposal")
+        try:
+            tractable_energy(ebm_core.energy("double_well"), "proposal")
+        except TypeError as error:
+            assert "got DoubleWell without sample_exact, log_partition" in str(error)
+    """
+    from .contracts.energy import Energy  # here: the contracts import these checks
+
+    missing = [m for m in ("sample_exact", "log_partition") if not callable(getattr(value, m, None))]
+    if not isinstance(value, Energy) or missing:
+        lacking = f" without {', '.join(missing)}" if isinstance(value, Energy) else ""
+        raise TypeError(
+            f"{name} must be an ebm_core.Energy with exact samples and a known normaliser "
+            f"(sample_exact(n, generator), log_partition()), got {type(value).__name__}{lacking}{_suffix(hint)}"
         )
     return value
 

@@ -190,7 +190,11 @@ def _trained_energy(trained: TrainedRun, device: str) -> Any:
 def _ais_base(energy: Any, choice: str) -> Any:
     """The energy's own exact base (``--ais-base energy``, or ``auto`` when it has one), else ``None``."""
     base = getattr(energy, "base", None)
-    exact = base is not None and all(callable(getattr(base, m, None)) for m in ("sample_exact", "log_partition"))
+    try:
+        checks.tractable_energy(base, "the energy's base")
+        exact = True
+    except TypeError:
+        exact = False
     if choice == "energy" and not exact:
         raise ValueError(f"--ais-base energy needs an energy with an exact base (sample_exact and log_partition); "
                          f"{type(energy).__name__} has none: use --ais-base data")

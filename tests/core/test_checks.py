@@ -4,12 +4,14 @@ argument, shows what was given and ends with the caller's hint."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import pytest
 import torch
 
+import ebm_core
 from ebm_core import checks
 
 NAN, INF = float("nan"), float("inf")
@@ -151,6 +153,35 @@ def test_optional_generator() -> None:
                  r"torch.Generator\(device='meta'\).manual_seed\(seed\); see the docs")
     with pytest.raises(ValueError, match=elsewhere):
         checks.optional_generator(g, "generator", device=torch.device("meta"), hint="see the docs")
+
+
+
+class _Quadratic(ebm_core.Energy):
+    """½‖x‖² without exact samples or a normaliser (its subclass below has both)."""
+
+    def __init__(self) -> None:
+        super().__init__(event_shape=(2,))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * self.check_input(x).pow(2).sum(-1)
+
+
+class _StandardNormal(_Quadratic):
+    def sample_exact(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.randn(n, 2, generator=generator)
+
+    def log_partition(self) -> torch.Tensor:
+        return torch.tensor(math.log(2 * math.pi))
+
+
+def test_tractable_energy() -> None:
+    normal = _StandardNormal()
+    assert checks.tractable_energy(normal, "proposal") is normal
+    with pytest.raises(TypeError, match=r"^noise must be an ebm_core.Energy with exact samples and a known "
+                                        r"normaliser .*, got _Quadratic without sample_exact, log_partition; try a"):
+        checks.tractable_energy(_Quadratic(), "noise", "try a Gaussian")
+    with pytest.raises(TypeError, match=r"base must be an ebm_core.Energy .*, got int$"):
+        checks.tractable_energy(3, "base")
 
 
 # ------------------------------------------------------------------------------ tensors

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from ebm_core import Energy
+from ebm_core.checks import tractable_energy
 
 from ..energies.gaussian import Gaussian
 
@@ -36,13 +37,7 @@ def resolve_base(energy: Energy, *, base: Any, samples: torch.Tensor | None) -> 
     ``ValueError`` for event shapes that disagree or cannot be known.
     """
     if base is not None:
-        missing = [m for m in ("log_partition", "sample_exact") if not callable(getattr(base, m, None))]
-        if not isinstance(base, Energy) or missing:
-            raise TypeError(
-                "base must be an ebm_core.Energy with log_partition() and sample_exact(n, generator) "
-                f"(got {type(base).__name__}{', missing ' + ', '.join(missing) if missing else ''}); "
-                "e.g. base=ebm_core.energy('gaussian', mean=m, covariance=c)"
-            )
+        tractable_energy(base, "base", "e.g. base=ebm_core.energy('gaussian', mean=m, covariance=c)")
         if base.event_shape is None:
             raise ValueError("base has no event_shape; build it with an explicit dimension")
         if energy.event_shape is not None and base.event_shape != energy.event_shape:

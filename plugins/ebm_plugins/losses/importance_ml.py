@@ -48,7 +48,7 @@ import torch
 
 from ebm_core import Energy, Loss
 from ebm_core.evaluation import EstimateWarning
-from ebm_core.checks import optional_generator, positive_int
+from ebm_core.checks import optional_generator, positive_int, tractable_energy
 
 from .checks import check_data, check_energy
 
@@ -80,7 +80,8 @@ class ImportanceML(Loss):
                 f"importance_ml needs a proposal: pass proposal= (an energy with exact samples), or train "
                 f"a 'residual' energy, whose base is the default; {type(energy).__name__} has no base"
             )
-        _check_proposal(proposal if proposal is not None else energy.base)
+        tractable_energy(proposal if proposal is not None else energy.base, "proposal",
+                         "e.g. a fitted_gaussian_mixture (a residual energy's base)")
         self.fixed_proposal = proposal  # None: the energy's base, looked up at each call
         self.n_proposals = positive_int(n_proposals, "n_proposals", "proposal draws per step, e.g. 1024")
         self.generator = optional_generator(generator, "generator")
@@ -126,13 +127,3 @@ class ImportanceML(Loss):
 
     def extra_repr(self) -> str:
         return f"proposal={type(self.proposal).__name__}, n_proposals={self.n_proposals}"
-
-
-def _check_proposal(proposal: object) -> None:
-    missing = [m for m in ("sample_exact", "log_partition") if not callable(getattr(proposal, m, None))]
-    if not isinstance(proposal, Energy) or missing:
-        raise TypeError(
-            "proposal must be an ebm_core.Energy with exact samples and a known normaliser (sample_exact, "
-            f"log_partition), such as a fitted_gaussian_mixture; got {type(proposal).__name__}"
-            + (f" without {', '.join(missing)}" if missing else "")
-        )

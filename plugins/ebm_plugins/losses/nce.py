@@ -47,7 +47,7 @@ from torch.nn import functional as F
 
 import ebm_core
 from ebm_core import Energy, Loss
-from ebm_core.checks import one_of, optional_generator, positive_int
+from ebm_core.checks import one_of, optional_generator, positive_int, tractable_energy
 
 from .checks import check_data, check_energy
 
@@ -84,7 +84,7 @@ class NCE(Loss):
                 )
             noise = None
         elif noise is not None:
-            _check_noise(noise)
+            tractable_energy(noise, "noise", "e.g. ebm_core.energy('gaussian', ...)")
         self.noise = noise
         self.noise_ratio = positive_int(noise_ratio, "noise_ratio", "noise draws per data point")
         reference = energy.reference_tensor()
@@ -117,7 +117,7 @@ class NCE(Loss):
                 raise ValueError("the noise is fitted to the first batch: call the loss (or fit_noise) first")
             return self.noise
         base = self.energy.base
-        _check_noise(base)
+        tractable_energy(base, "noise", "noise='base' needs the energy's base to be exact")
         return base
 
     def forward(self, data: torch.Tensor) -> torch.Tensor:
@@ -148,12 +148,3 @@ class NCE(Loss):
             "fitted Gaussian (first batch)" if self.noise is None else type(self.noise).__name__)
         return f"noise={noise}, noise_ratio={self.noise_ratio}"
 
-
-def _check_noise(noise: object) -> None:
-    missing = [m for m in ("sample_exact", "log_partition") if not callable(getattr(noise, m, None))]
-    if not isinstance(noise, Energy) or missing:
-        raise TypeError(
-            f"noise must be an ebm_core.Energy with exact samples and normaliser (sample_exact, log_partition), "
-            f"such as ebm_core.energy('gaussian', ...); got {type(noise).__name__}"
-            + (f" without {', '.join(missing)}" if missing else "")
-        )
