@@ -47,7 +47,7 @@ def fit_mixture_em(
         from ebm_plugins.energies._mixture_em import fit_mixture_em
         x = torch.cat([torch.randn(500, 2) - 3, torch.randn(500, 2) + 3]).double()
         w, mu, cov = fit_mixture_em(x, 2)
-        assert torch.allclose(w, torch.full((2,), 0.5), atol=0.01)
+        assert torch.allclose(w, torch.full_like(w, 0.5), atol=0.01)
     """
     x = x.to(torch.float64)
     center = x.mean(0)
