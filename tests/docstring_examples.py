@@ -48,3 +48,26 @@ def run_example(label: str, code: str) -> None:
     torch.manual_seed(0)
     namespace = dict(vars(importlib.import_module(label.split(":")[0])))
     exec(compile(code, f"<example in {label}>", "exec"), namespace)
+
+
+def example_tests(modules: list[str], *, warnings_are_errors: bool = False):
+    """The two tests of a docstring-example module: every module in ``modules`` has an example,
+    and each example runs (in a temporary working directory, so examples that write files write
+    there; with ``warnings_are_errors`` an example that warns fails). Use as
+    ``test_every_module_has_an_example, test_example_runs = example_tests(MODULES)``."""
+    import pytest
+
+    found = collect(modules)
+    strictness = [pytest.mark.filterwarnings("error")] if warnings_are_errors else []
+
+    def test_every_module_has_an_example() -> None:
+        assert {name.split(":")[0] for name, _ in found} == set(modules)
+
+    @pytest.mark.parametrize(
+        ("label", "code"), [pytest.param(*example, id=example[0], marks=strictness) for example in found]
+    )
+    def test_example_runs(label: str, code: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(tmp_path)
+        run_example(label, code)
+
+    return test_every_module_has_an_example, test_example_runs

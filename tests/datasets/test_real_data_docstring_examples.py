@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.docstring_examples import collect, run_example
+from tests.docstring_examples import example_tests
 
 MODULES = [
     "ebm_core.image_grid",
@@ -22,14 +20,4 @@ MODULES = [
     "ebm_plugins.losses.nce",
 ]
 
-EXAMPLES = collect(MODULES)
-
-
-def test_every_module_has_an_example() -> None:
-    assert {name.split(":")[0] for name, _ in EXAMPLES} == set(MODULES)
-
-
-@pytest.mark.parametrize(("label", "code"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
-def test_example_runs(label: str, code: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # examples that write files write here
-    run_example(label, code)
+test_every_module_has_an_example, test_example_runs = example_tests(MODULES)

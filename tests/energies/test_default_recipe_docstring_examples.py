@@ -3,9 +3,7 @@ mixture and its EM, the residual energy, the importance_ml loss) and of the argu
 
 from __future__ import annotations
 
-import pytest
-
-from tests.docstring_examples import collect, run_example
+from tests.docstring_examples import example_tests
 
 MODULES = [
     "ebm_core.checks",
@@ -15,13 +13,4 @@ MODULES = [
     "ebm_plugins.losses.importance_ml",
 ]
 
-EXAMPLES = collect(MODULES)
-
-
-def test_every_module_has_an_example() -> None:
-    assert {name.split(":")[0] for name, _ in EXAMPLES} == set(MODULES)
-
-
-@pytest.mark.parametrize(("label", "code"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
-def test_example_runs(label: str, code: str) -> None:
-    run_example(label, code)
+test_every_module_has_an_example, test_example_runs = example_tests(MODULES)

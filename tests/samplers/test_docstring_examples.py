@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.docstring_examples import collect, run_example
+from tests.docstring_examples import example_tests
 
 MODULES = [
     "ebm_core.contracts.adaptive_sampler",
@@ -34,13 +32,4 @@ MODULES = [
     "ebm_plugins.samplers.tempering_ladder",
 ]
 
-EXAMPLES = collect(MODULES)
-
-
-def test_every_module_has_an_example() -> None:
-    assert {name.split(":")[0] for name, _ in EXAMPLES} == set(MODULES)
-
-
-@pytest.mark.parametrize(("label", "code"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
-def test_example_runs(label: str, code: str) -> None:
-    run_example(label, code)
+test_every_module_has_an_example, test_example_runs = example_tests(MODULES)
