@@ -23,6 +23,8 @@ from ebm_core.evaluation import bidirectional
 SMALL_TRAIN = [
     "train", "--energy", "mlp", "--loss", "pcd", "--no-progress", "--steps", "200", "--batch-size", "64",
     "--set", "energy.hidden=[16, 16]", "--set", "loss.k=5", "--set", "loss.buffer_size=256",
+    # the MLP + PCD recipe that was ebm train's default: α keeps exp(−E) integrable for the grid
+    "--set", "loss.alpha=0.1", "--set", "loss.noise_scale=3.0", "--sampler", "langevin", "--set", "sampler.step_size=0.01",
     "--set", "eval_every=200", "--set", "eval_samples=64", "--set", "eval_steps=5", "--set", "heldout=500",
 ]
 FAST = ["--n-temperatures", "100", "--n-chains", "128", "--no-progress"]
