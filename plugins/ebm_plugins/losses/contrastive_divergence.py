@@ -24,9 +24,10 @@ Where the chains start:
 * ``start="data"`` — CD-k (Hinton, 2002): each chain starts at a data point;
 * ``start="noise"`` — short-run MCMC from fresh noise each batch;
 * ``persistent=True`` — PCD (Tieleman, 2008) with a replay buffer: each batch takes
-  ``batch`` chains at random from a buffer of ``buffer_size`` states (noise at first),
-  restarts a fraction ``reinit_fraction`` of them from ``start`` (noise by default), runs
-  ``k`` steps and writes them back. The buffer is part of the loss's ``state_dict``.
+  the next ``batch`` chains of a pass over a random permutation of a buffer of
+  ``buffer_size`` states (noise at first; every chain is advanced once per pass), restarts a
+  fraction ``reinit_fraction`` of them from ``start`` (noise by default), runs ``k`` steps and
+  writes each back to its slot. The buffer is part of the loss's ``state_dict``.
 
 Noise is ``U[−noise_scale, noise_scale]`` per coordinate (``noise="uniform"``) or
 ``N(0, noise_scale²)`` (``noise="gaussian"``). Negatives whose chain diverged (non-finite) are
