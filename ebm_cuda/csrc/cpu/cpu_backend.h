@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../ebm/args.h"
+#include "../ebm/mlp_args.h"
 
 #define EBM_DECLARE_CPU_BACKEND(isa)                                                     \
   namespace ebm::cpu::isa {                                                              \
@@ -19,6 +20,7 @@
   void langevin_update(const UpdateArgs& args);                                          \
   void sample_normals(DType dtype, uintptr_t out, int64_t chains, int64_t dim, uint64_t seed, \
                       uint64_t step);                                                    \
+  void run_mlp_langevin(const MlpChainArgs& args);                                       \
   }
 
 EBM_DECLARE_CPU_BACKEND(baseline)
@@ -34,6 +36,9 @@ void run_chains(const ChainArgs& args);
 
 /// One fused Langevin update of args.x in place.
 void langevin_update(const UpdateArgs& args);
+
+/// K fused ULA steps on an MLP energy with SiLU (cpu_mlp.cpp), OpenMP over blocks of chains.
+void run_mlp_langevin(const MlpChainArgs& args);
 
 /// out (chains, dim) ← the standard normals the chain kernels draw for (chain, step).
 void sample_normals(DType dtype, uintptr_t out, int64_t chains, int64_t dim, uint64_t seed,

@@ -16,6 +16,7 @@ struct Backend {
   void (*run_chains)(const ChainArgs&);
   void (*langevin_update)(const UpdateArgs&);
   void (*sample_normals)(DType, uintptr_t, int64_t, int64_t, uint64_t, uint64_t);
+  void (*run_mlp_langevin)(const MlpChainArgs&);
   bool (*supported)();
 };
 
@@ -41,13 +42,14 @@ bool has_v4() {
 const Backend kBackends[] = {
 #if defined(EBM_HAVE_ISA_X86_64_V4)
     {"x86-64-v4", x86_64_v4::run_chains, x86_64_v4::langevin_update, x86_64_v4::sample_normals,
-     has_v4},
+     x86_64_v4::run_mlp_langevin, has_v4},
 #endif
 #if defined(EBM_HAVE_ISA_X86_64_V3)
     {"x86-64-v3", x86_64_v3::run_chains, x86_64_v3::langevin_update, x86_64_v3::sample_normals,
-     has_v3},
+     x86_64_v3::run_mlp_langevin, has_v3},
 #endif
-    {"baseline", baseline::run_chains, baseline::langevin_update, baseline::sample_normals, always},
+    {"baseline", baseline::run_chains, baseline::langevin_update, baseline::sample_normals,
+     baseline::run_mlp_langevin, always},
 };
 
 const Backend& choose() {
@@ -81,6 +83,8 @@ const Backend& active() {
 void run_chains(const ChainArgs& args) { active().run_chains(args); }
 
 void langevin_update(const UpdateArgs& args) { active().langevin_update(args); }
+
+void run_mlp_langevin(const MlpChainArgs& args) { active().run_mlp_langevin(args); }
 
 void sample_normals(DType dtype, uintptr_t out, int64_t chains, int64_t dim, uint64_t seed,
                     uint64_t step) {

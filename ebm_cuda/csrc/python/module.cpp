@@ -6,8 +6,10 @@
 #include <array>
 #include <cstdint>
 
+#include "../cpu/blas.h"
 #include "../cpu/cpu_backend.h"
 #include "../ebm/args.h"
+#include "../ebm/mlp_args.h"
 #include "../ebm/philox.h"
 #if defined(EBM_WITH_CUDA)
 #include "../cuda/cuda_backend.h"
@@ -28,6 +30,15 @@ std::array<uint32_t, 4> philox(std::array<uint32_t, 4> counter, std::array<uint3
       ebm::Words4<uint32_t>{counter[0], counter[1], counter[2], counter[3]},
       ebm::PhiloxKey{key[0], key[1]});
   return {out.w0, out.w1, out.w2, out.w3};
+}
+
+/// Row-major C ← op(A) op(B) through the sgemm_ at address `sgemm` (for the wrapper's check
+/// that the BLAS it found follows the convention blas.h assumes).
+void sgemm_rowmajor(uintptr_t sgemm, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                    uintptr_t a, int64_t lda, uintptr_t b, int64_t ldb, uintptr_t c, int64_t ldc) {
+  ebm::cpu::gemm_rowmajor(reinterpret_cast<ebm::cpu::Sgemm>(sgemm), trans_a, trans_b, m, n, k,
+                          reinterpret_cast<const float*>(a), lda, reinterpret_cast<const float*>(b),
+                          ldb, reinterpret_cast<float*>(c), ldc);
 }
 
 py::dict build_info() {
@@ -125,6 +136,34 @@ PYBIND11_MODULE(_native, m) {
       .def_readwrite("grad", &UpdateArgs::grad)
       .def_readwrite("step", &UpdateArgs::step);
 
+  py::class_<ebm::MlpChainArgs> mlp_args(m, "MlpChainArgs",
+                                         "One fused MLP Langevin request (see mlp_args.h).");
+  mlp_args.def(py::init<>())
+      .def_readwrite("chains", &ebm::MlpChainArgs::chains)
+      .def_readwrite("dim", &ebm::MlpChainArgs::dim)
+      .def_readwrite("widths", &ebm::MlpChainArgs::widths)
+      .def_readwrite("weights", &ebm::MlpChainArgs::weights)
+      .def_readwrite("biases", &ebm::MlpChainArgs::biases)
+      .def_readwrite("w_out", &ebm::MlpChainArgs::w_out)
+      .def_readwrite("b_out", &ebm::MlpChainArgs::b_out)
+      .def_readwrite("n_steps", &ebm::MlpChainArgs::n_steps)
+      .def_readwrite("burn_in", &ebm::MlpChainArgs::burn_in)
+      .def_readwrite("thin", &ebm::MlpChainArgs::thin)
+      .def_readwrite("record_trajectory", &ebm::MlpChainArgs::record_trajectory)
+      .def_readwrite("step_size", &ebm::MlpChainArgs::step_size)
+      .def_readwrite("noise_scale", &ebm::MlpChainArgs::noise_scale)
+      .def_readwrite("clamp", &ebm::MlpChainArgs::clamp)
+      .def_readwrite("has_clamp", &ebm::MlpChainArgs::has_clamp)
+      .def_readwrite("seed", &ebm::MlpChainArgs::seed)
+      .def_readwrite("x0", &ebm::MlpChainArgs::x0)
+      .def_readwrite("samples", &ebm::MlpChainArgs::samples)
+      .def_readwrite("energy_out", &ebm::MlpChainArgs::energy_out)
+      .def_readwrite("divergent", &ebm::MlpChainArgs::divergent)
+      .def_readwrite("trajectory", &ebm::MlpChainArgs::trajectory)
+      .def_readwrite("sgemm", &ebm::MlpChainArgs::sgemm)
+      .def_readwrite("n_threads", &ebm::MlpChainArgs::n_threads)
+      .def_readwrite("block_chains", &ebm::MlpChainArgs::block_chains);
+
   m.def("philox4x32_10", &philox, py::arg("counter"), py::arg("key"),
         "Philox4x32-10 of a 4-word counter under a 2-word key (for known-answer tests).");
   m.def("build_info", &build_info, "How this module was built.");
@@ -135,6 +174,13 @@ PYBIND11_MODULE(_native, m) {
         py::call_guard<py::gil_scoped_release>(), "Fused chains on the CPU (host pointers).");
   m.def("langevin_update_cpu", &ebm::cpu::langevin_update, py::arg("args"),
         py::call_guard<py::gil_scoped_release>(), "Fused Langevin update on the CPU, in place.");
+  m.def("run_mlp_langevin_cpu", &ebm::cpu::run_mlp_langevin, py::arg("args"),
+        py::call_guard<py::gil_scoped_release>(),
+        "Fused ULA chains on an MLP energy with SiLU on the CPU (host pointers).");
+  m.def("sgemm_rowmajor", &sgemm_rowmajor, py::arg("sgemm"), py::arg("trans_a"), py::arg("trans_b"),
+        py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a"), py::arg("lda"), py::arg("b"),
+        py::arg("ldb"), py::arg("c"), py::arg("ldc"), py::call_guard<py::gil_scoped_release>(),
+        "Row-major C <- op(A) op(B) (float32 host pointers) through the sgemm_ at that address.");
   m.def("sample_normals_cpu", &ebm::cpu::sample_normals, py::arg("dtype"), py::arg("out"),
         py::arg("chains"), py::arg("dim"), py::arg("seed"), py::arg("step"),
         py::call_guard<py::gil_scoped_release>(),

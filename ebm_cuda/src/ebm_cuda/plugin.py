@@ -2,8 +2,9 @@
 
 Found through the entry point ``ebm_cuda = "ebm_cuda.plugin"`` in group ``ebm``; ebm-core never
 imports ebm-cuda directly. One kernel record per (sampler, energy, device), named
-``"<sampler>/<energy>/<device>"`` (e.g. ``"mala/double_well/cpu"``), plus the any-energy
-Langevin update ``"langevin/update/<device>"`` (``energy="*"``). CUDA kernels are registered
+``"<sampler>/<energy>/<device>"`` (e.g. ``"mala/double_well/cpu"``), the fused ULA chain on
+the built-in ``mlp`` energy with SiLU ``"langevin/mlp/cpu"``, plus the any-energy Langevin
+update ``"langevin/update/<device>"`` (``energy="*"``). CUDA kernels are registered
 only when CUDA was compiled in; without a visible GPU they decline every request (their
 ``unsupported_reason`` says so) and the sampler falls back.
 
@@ -36,6 +37,13 @@ def chain_kernel(sampler: str, energy: str, device: str):
     return FusedChainKernel(sampler, energy, device)
 
 
+def mlp_kernel():
+    """A :class:`~ebm_cuda.mlp_chain.FusedMLPLangevin` (imports the native module on first call)."""
+    from .mlp_chain import FusedMLPLangevin
+
+    return FusedMLPLangevin()
+
+
 def update_kernel(device: str):
     """A :class:`~ebm_cuda.FusedLangevinUpdate` (imports the native module on first call)."""
     from .update import FusedLangevinUpdate
@@ -46,6 +54,14 @@ def update_kernel(device: str):
 @ebm_core.hookimpl
 def ebm_register_kernels(register) -> None:
     """Register every fused chain kernel and the any-energy Langevin update."""
+    register(
+        "langevin/mlp/cpu",
+        mlp_kernel,
+        sampler="langevin",
+        energy="mlp",
+        device="cpu",
+        description=f"fused ULA chains on the mlp energy with SiLU (C++/OpenMP + platform GEMM; {_BUILD})",
+    )
     for device in _devices():
         for sampler in KERNEL_SAMPLERS:
             for energy in KERNEL_ENERGIES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -39,6 +39,11 @@ class MLP(Neural):
     losses) or GELU it uses autograd. The output layer has no activation, so energies are
     unbounded in both directions — losses such as ``cd`` regularise them (``alpha``).
 
+    Fast path: the class declares ``kernel_key = "mlp"``, and :meth:`kernel_params` hands a
+    fused chain kernel the activation and the layers' weights and biases; ebm-cuda's
+    ``langevin/mlp/cpu`` runs whole ULA chains of a SiLU network in one native call (other
+    activations, dtypes and devices fall back to the torch path).
+
     Args:
         dim: dimension of x.
         hidden: widths of the hidden layers.
@@ -51,6 +56,8 @@ class MLP(Neural):
         assert e(torch.randn(5, 2)).shape == (5,)
         assert e.grad(torch.randn(5, 2)).shape == (5, 2)
     """
+
+    kernel_key: ClassVar[str] = "mlp"
 
     def __init__(self, dim: int = 2, hidden: Sequence[int] = (128, 128), activation: str = "silu") -> None:
         dim = positive_int(dim, "dim")
@@ -90,3 +97,20 @@ class MLP(Neural):
 
     def grad(self, x: torch.Tensor, *, create_graph: bool = False) -> torch.Tensor:
         return self.energy_and_grad(x, create_graph=create_graph)[1]
+
+    def kernel_params(self) -> Mapping[str, Any] | None:
+        """``activation`` (its name), ``weights`` (W₁, …, W_L, w_out as a (1, H_L) matrix) and
+        ``biases`` (b₁, …, b_out) — the tensors themselves, so a kernel sees the current
+        parameters — or ``None`` when ``module`` no longer has the layout this class built."""
+        layers = list(self.module)
+        activation = _ACTIVATIONS[self.activation]
+        linears = layers[0::2]
+        if len(layers) % 2 != 1 or not all(type(m) is nn.Linear and m.bias is not None for m in linears):
+            return None
+        if not all(type(m) is activation for m in layers[1::2]):
+            return None
+        return {
+            "activation": self.activation,
+            "weights": tuple(m.weight for m in linears),
+            "biases": tuple(m.bias for m in linears),
+        }
