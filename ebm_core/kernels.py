@@ -24,6 +24,12 @@ energy key        ``energy_params``
 ``harmonic``      ``k``, ``center`` (d,) — E(x) = ½ k ‖x − c‖²
 ================  ==============================================================
 
+Neural energies are not in :data:`ENERGY_PARAMS` (their parameters are lists of layers, not
+fields of a native struct); the built-in ``mlp`` declares the key ``mlp`` with
+``energy_params`` ``activation`` (a name, e.g. ``"silu"``), ``weights`` (the tuple W₁ … W_L,
+w_out of (out, in) matrices, output layer last) and ``biases`` (b₁ … b_out) — E(x) =
+w_outᵀ φ(W_L φ(… φ(W₁x + b₁) …) + b_L) + b_out. A kernel declines activations it lacks.
+
 ================  ==============================================================
 sampler key       ``sampler_params``
 ================  ==============================================================
