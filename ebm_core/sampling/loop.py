@@ -9,7 +9,8 @@ count the steps after burn-in. The energy of every chain after each kept step is
 too (``energy_trace``, for the convergence report's energy R-hat; after every k-th kept step
 when there are more than ``MAX_ENERGY_TRACE`` = 1000, k the smallest that fits) when the
 sampler carries it; otherwise it is evaluated on the trajectory after the run, when one was
-recorded.
+recorded. The final energy of a sampler that does not carry it is evaluated only when
+``result.energy`` is read (no extra forward pass for callers such as contrastive divergence).
 
 The step loop never reads a tensor value on the host (no ``.item()``, no boolean indexing):
 acceptance counts, adaptation and recording are tensor ops, so CUDA chains run without
@@ -19,6 +20,7 @@ need autograd for their gradient enable it themselves, with respect to ``x`` onl
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -152,16 +154,20 @@ def _sample_on_torch(
         if energy_trace is not None and j % trace_every == 0:
             energy_trace[:, j // trace_every - 1].copy_(state.energy)
         bar.advance()
-    final_energy = state.energy if state.energy is not None else sampler.energy(state.x)
+    if state.energy is not None:
+        final_energy: torch.Tensor | Any = state.energy
+        divergent = divergent | nonfinite_chains(state.x, state.energy)
+    else:  # evaluated only if someone reads result.energy (see divergence.py)
+        final_energy = functools.partial(_final_energy, sampler.energy, state.x)
     if energy_trace is None and trajectory is not None:
         energy_trace = _trajectory_energy(sampler.energy, trajectory)
     result = SampleResult(
         samples=state.x,
-        energy=final_energy,
+        energy_source=final_energy,
         trajectory=trajectory,
         acceptance_rate=n_accepted.to(x.dtype) / n_sampling,
         step_size=_step_size(sampler),
-        divergent=divergent | nonfinite_chains(state.x, final_energy),
+        divergent=divergent,
         n_grad_evals=state.n_grad_evals,
         n_steps=n_steps,
         burn_in=burn_in,
@@ -200,7 +206,7 @@ def _kernel_result(
         trajectory = out.trajectory.reshape(chains, -1, *event)
     result = SampleResult(
         samples=out.samples.reshape(chains, *event),
-        energy=out.energy,
+        energy_source=out.energy,
         trajectory=trajectory,
         acceptance_rate=out.n_accepted.to(x.dtype) / (n_steps - burn_in),
         step_size=_step_size(sampler),
@@ -239,6 +245,12 @@ def _trajectory_energy(energy: Any, trajectory: torch.Tensor) -> torch.Tensor:
     states = kept.reshape(chains * n_trace, *kept.shape[2:])
     values = [energy(chunk) for chunk in states.split(_ENERGY_CHUNK)]
     return torch.cat(values).reshape(chains, n_trace)
+
+
+def _final_energy(energy: Any, x: torch.Tensor) -> torch.Tensor:
+    """E(x) without a graph, for a result's energy read after the run."""
+    with torch.no_grad():
+        return energy(x)
 
 
 def _step_size(sampler: Any) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import warnings
+from typing import Callable
 
 import torch
 
@@ -19,7 +20,10 @@ class SampleResult:
 
     Attributes:
         samples: final states, shaped like the starting states ``(chains, *event_shape)``.
-        energy: ``E(samples)``, ``(chains,)``.
+        energy: ``E(samples)``, ``(chains,)`` — a property: when the run did not produce it (the
+            torch path of samplers that do not carry E, such as ULA), it is evaluated on first
+            access and kept, so a caller that never reads it (e.g. contrastive divergence)
+            pays no extra forward pass.
         trajectory: ``(chains, n_kept, *event_shape)`` — the states after steps
             ``burn_in + thin, burn_in + 2·thin, …`` — or ``None`` unless requested.
         acceptance_rate: ``(chains,)`` fraction of accepted proposals after burn-in (1 for ULA).
@@ -55,7 +59,7 @@ class SampleResult:
     """
 
     samples: torch.Tensor
-    energy: torch.Tensor
+    energy_source: torch.Tensor | Callable[[], torch.Tensor]
     trajectory: torch.Tensor | None
     acceptance_rate: torch.Tensor
     step_size: float | None
@@ -70,6 +74,12 @@ class SampleResult:
     sampler: str = "Sampler"
     warmup_notes: list[str] = dataclasses.field(default_factory=list)
     warmup_problems: list[str] = dataclasses.field(default_factory=list)
+
+    @functools.cached_property
+    def energy(self) -> torch.Tensor:
+        """``E(samples)``: ``energy_source`` itself, or its result (computed once)."""
+        source = self.energy_source
+        return source if isinstance(source, torch.Tensor) else source()
 
     @property
     def n_chains(self) -> int:
