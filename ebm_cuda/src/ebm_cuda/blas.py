@@ -8,6 +8,15 @@ first use, :func:`platform_sgemm` checks the function on small products against 
 (all four transpose combinations, non-square shapes), so
 a BLAS with another convention is refused — the kernel then declines and sampling falls back
 to the torch path — instead of giving wrong numbers.
+
+Example::
+
+    import torch
+    from ebm_cuda.blas import matmul, platform_sgemm
+    address, where = platform_sgemm()
+    if address is not None:  # torch's x86 wheels: "sgemm_ of libtorch_cpu.so"
+        a, b = torch.randn(4, 3), torch.randn(5, 3)
+        assert torch.allclose(matmul(address, a, b, trans_b=True), a @ b.T, atol=1e-5)
 """
 
 from __future__ import annotations
@@ -25,14 +34,7 @@ _LIBRARIES = ("libtorch_cpu.so", "libtorch_cpu.dylib")
 
 @functools.lru_cache(maxsize=None)
 def platform_sgemm() -> tuple[int | None, str]:
-    """``(address, where)`` of a checked ``sgemm_``, or ``(None, why not)``.
-
-    Example::
-
-        from ebm_cuda.blas import platform_sgemm
-        address, where = platform_sgemm()
-        assert address is None or address > 0
-    """
+    """``(address, where)`` of a checked ``sgemm_``, or ``(None, why not)`` (computed once)."""
     lib_dir = pathlib.Path(torch.__file__).parent / "lib"
     path = next((lib_dir / name for name in _LIBRARIES if (lib_dir / name).exists()), None)
     if path is None:

@@ -22,7 +22,7 @@ Example::
     e = ebm_core.energy("mlp", dim=2, hidden=[32, 32])
     s = ebm_core.sampler("langevin", e, step_size=0.01)
     r = s.run(torch.zeros(64, 2), n_steps=10, generator=torch.Generator().manual_seed(0))
-    assert r.samples.shape == (64, 2)   # r.backend names this kernel when ebm-cuda is built
+    assert r.backend == "ebm-cuda:langevin/mlp/cpu" and r.samples.shape == (64, 2)
 """
 
 from __future__ import annotations
