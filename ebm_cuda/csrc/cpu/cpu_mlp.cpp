@@ -66,10 +66,13 @@ inline V load(const float* p) {
   return v;
 }
 inline void store(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+/// Σ of the lanes, pairwise (lane i + lane i + W/2, …): log₂W dependent adds instead of W.
 inline float hsum(V v) {
-  float s = 0;
-  for (int i = 0; i < kW; ++i) s += v[i];
-  return s;
+  float t[kW];
+  std::memcpy(t, &v, sizeof t);
+  for (int w = kW / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; ++i) t[i] += t[i + w];
+  return t[0];
 }
 int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
@@ -226,6 +229,56 @@ void scale_pass(float* g, const float* s, int64_t rows, int64_t p) {
   for (int64_t i = 0; i < rows * p; i += kW) store(g + i, load(g + i) * load(s + i));
 }
 
+/// The first layer by hand for a fan-in of D (1 … kHandFanIn), D a compile-time constant so
+/// that its loops unroll and the D accumulators of the backward stay in registers.
+template <int64_t D>
+struct HandLayerOf {
+  /// z = x W₁ᵀ for `rows` rows (w1t: W₁ᵀ, D × p).
+  static void first_layer(const float* x, int64_t rows, const float* w1t, int64_t p, float* z) {
+    for (int64_t r = 0; r < rows; ++r) {
+      float* zr = z + r * p;
+      for (int64_t j = 0; j < p; j += kW) {
+        V acc{};
+        for (int64_t k = 0; k < D; ++k) acc += x[r * D + k] * load(w1t + k * p + j);
+        store(zr + j, acc);
+      }
+    }
+  }
+  /// grad = (g ⊙ s) W₁ for one row (s null: g already scaled).
+  static void grad(const float* g, const float* s, const float* w1t, int64_t p, float* grad) {
+    V acc[D] = {};
+    for (int64_t j = 0; j < p; j += kW) {
+      V gj = load(g + j);
+      if (s != nullptr) gj *= load(s + j);
+      for (int64_t k = 0; k < D; ++k) acc[k] += gj * load(w1t + k * p + j);
+    }
+    for (int64_t k = 0; k < D; ++k) grad[k] = hsum(acc[k]);
+  }
+};
+
+/// HandLayerOf<d>'s two functions, chosen once per call for the run-time d.
+struct HandLayer {
+  void (*first_layer)(const float*, int64_t, const float*, int64_t, float*);
+  void (*grad)(const float*, const float*, const float*, int64_t, float*);
+
+  static HandLayer of(int64_t d) {
+    static_assert(kHandFanIn == 8, "one HandLayerOf per fan-in up to kHandFanIn");
+    switch (d) {
+      case 1: return make<1>();
+      case 2: return make<2>();
+      case 3: return make<3>();
+      case 4: return make<4>();
+      case 5: return make<5>();
+      case 6: return make<6>();
+      case 7: return make<7>();
+      case 8: return make<8>();
+      default: throw std::logic_error("HandLayer::of: fan-in outside 1 … kHandFanIn");
+    }
+  }
+  template <int64_t D>
+  static HandLayer make() { return {&HandLayerOf<D>::first_layer, &HandLayerOf<D>::grad}; }
+};
+
 /// One fused run over the chains of one block.
 class BlockRunner {
  public:
@@ -286,16 +339,7 @@ class BlockRunner {
 
   /// z₁ = x W₁ᵀ, row by row (fan-in d ≤ kHandFanIn).
   void first_layer_by_hand(const float* x, int64_t rows, float* z) const {
-    const int64_t d = net_.d, p = net_.pad[1];
-    const float* w1t = net_.w1t.get();
-    for (int64_t r = 0; r < rows; ++r) {
-      float* zr = z + r * p;
-      for (int64_t j = 0; j < p; j += kW) {
-        V acc{};
-        for (int64_t k = 0; k < d; ++k) acc += x[r * d + k] * load(w1t + k * p + j);
-        store(zr + j, acc);
-      }
-    }
+    hand_.first_layer(x, rows, net_.w1t.get(), net_.pad[1], z);
   }
 
   /// Backward from g_L (in `g`), then the Langevin update of every row.
@@ -339,15 +383,7 @@ class BlockRunner {
 
   /// ∇E = (g₁ ⊙ s₁) W₁ for one row (s₁ null: g₁ already scaled).
   void grad_by_hand(const float* g, const float* s, float* grad) const {
-    const int64_t d = net_.d, p = net_.pad[1];
-    const float* w1t = net_.w1t.get();
-    V acc[kHandFanIn] = {};
-    for (int64_t j = 0; j < p; j += kW) {
-      V gj = load(g + j);
-      if (s != nullptr) gj *= load(s + j);
-      for (int64_t k = 0; k < d; ++k) acc[k] += gj * load(w1t + k * p + j);
-    }
-    for (int64_t k = 0; k < d; ++k) grad[k] = hsum(acc[k]);
+    hand_.grad(g, s, net_.w1t.get(), net_.pad[1], grad);
   }
 
   /// noise[lane · d + k] ← normal k of chain first + lane at step t (the kernels' layout).
@@ -364,6 +400,7 @@ class BlockRunner {
   const MlpChainArgs& a_;
   const Net& net_;
   Workspace& ws_;
+  HandLayer hand_ = HandLayer::of(net_.hand ? net_.d : 1);
   Sgemm sgemm_;
   LangevinMove<float> move_;
   PhiloxKey key_;
