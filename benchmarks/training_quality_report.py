@@ -7,6 +7,12 @@ Summaries are mean ± standard error over seeds (SE = sample SD / √n). The tar
   (``mode_weight_error_max`` ≤ 0.25);
 * same configuration: ``ebm_same_config``'s mean NLL below ``torchebm``'s and ``ebmkit``'s on
   every data set.
+
+Beside that target the report gives the **paired** difference ``ebm_same_config − peer`` per data
+set: the same seed gives all three systems the same initial weights and the same batches, so the
+per-seed differences are paired; their mean ± SE, and ``z = mean / SE``. With 5 seeds, |z| > 2.78
+(Student t, 4 degrees of freedom, two-sided 5 %) is a difference the seeds resolve; below it the
+order of the means is within the seed-to-seed noise.
 """
 
 from __future__ import annotations
@@ -183,6 +189,43 @@ def targets(document: dict) -> dict[str, dict[str, Any]]:
     return out
 
 
+def paired_differences(document: dict, ours: str = "ebm_same_config",
+                       peers: tuple[str, ...] = ("torchebm", "ebmkit")) -> list[dict[str, Any]]:
+    """Per data set and peer: the seeds where both trained, and the mean ± SE of the per-seed NLL
+    difference ``ours − peer`` (negative: ours lower), ``z = mean / SE`` and whether |z| exceeds
+    Student's two-sided 5 % quantile for ``n − 1`` degrees of freedom."""
+    from scipy.stats import t as student_t
+
+    rows = []
+    for dataset in document["meta"]["datasets"]:
+        mine = {c["seed"]: c["nll"] for c in _ok(_cells(document, dataset, ours))}
+        for peer in peers:
+            theirs = {c["seed"]: c["nll"] for c in _ok(_cells(document, dataset, peer))}
+            seeds = sorted(set(mine) & set(theirs))
+            if len(seeds) < 2:
+                continue
+            mean, se = _mean_se([mine[s] - theirs[s] for s in seeds])
+            z = mean / se if se > 0 else math.inf * (1 if mean > 0 else -1)
+            critical = float(student_t.ppf(0.975, len(seeds) - 1))
+            rows.append({"dataset": dataset, "peer": peer, "seeds": len(seeds), "mean": mean, "se": se,
+                         "z": z, "resolved": abs(z) > critical})
+    return rows
+
+
+def _paired_table(document: dict) -> list[str]:
+    rows = paired_differences(document)
+    if not rows:
+        return []
+    lines = ["**Same configuration, paired by seed**: NLL difference `ebm_same_config − peer` (negative: ebm "
+             "lower), mean ± SE over the seeds both trained, z = mean / SE; *resolved* when |z| exceeds Student's "
+             "two-sided 5 % quantile for the seeds (2.78 for 5)", "",
+             "| data set | peer | seeds | difference | z | resolved |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['dataset']} | {r['peer']} | {r['seeds']} | {r['mean']:+.3f} ± {r['se']:.3f} | "
+                     f"{r['z']:+.1f} | {'yes' if r['resolved'] else 'no'} |")
+    return lines + [""]
+
+
 def markdown(document: dict) -> str:
     meta = document["meta"]
     datasets = meta["datasets"]
@@ -209,6 +252,7 @@ def markdown(document: dict) -> str:
                             "with its plots is `wall_s` in results.json), the others their fit or training loop",
                             1, datasets)
     lines += _reference_table(document)
+    lines += _paired_table(document)
     lines += ["**Targets**", ""]
     for name, result in targets(document).items():
         verdict = {True: "holds", False: "does not hold", None: "not measured"}[result["holds"]]

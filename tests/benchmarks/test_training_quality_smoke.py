@@ -99,3 +99,24 @@ def test_resume_reruns_an_ebm_cell_whose_defaults_changed(tmp_path) -> None:
     (tmp_path / "cells" / (cell_name("gmm50", "two_moons", 0) + ".json")).write_text('{"status": "error"}')
     todo = plan(["two_moons"], [0, 1], ["ebm", "gmm50"], str(tmp_path), True, settings)
     assert todo == [("gmm50", "two_moons", 0), ("ebm", "two_moons", 1), ("gmm50", "two_moons", 1)]
+
+
+def test_paired_differences_resolve_only_a_consistent_gap() -> None:
+    """Per-seed differences ebm − torchebm of exactly −0.10 ± 0.01 are resolved (z ≈ −14); ±0.05
+    alternating differences (mean +0.01) are not; ebmkit, trained on one seed only, gives no row."""
+    pytest.importorskip("scipy")
+    from benchmarks.training_quality_report import _paired_table, paired_differences
+
+    cells = []
+    for seed, (tight, loose) in enumerate(zip([-0.09, -0.10, -0.11, -0.10, -0.10], [0.05, -0.05, 0.05, -0.05, 0.05])):
+        cells += [_cell("ebm_same_config", "rings", seed, 3.0), _cell("torchebm", "rings", seed, 3.0 - tight),
+                  _cell("ebm_same_config", "pinwheel", seed, 2.5), _cell("torchebm", "pinwheel", seed, 2.5 - loose)]
+    cells.append(_cell("ebmkit", "rings", 0, 3.0))
+    document = {"meta": {"datasets": ["rings", "pinwheel"], "systems": ["ebm_same_config", "torchebm", "ebmkit"]},
+                "cells": cells}
+    rows = {(r["dataset"], r["peer"]): r for r in paired_differences(document)}
+    assert set(rows) == {("rings", "torchebm"), ("pinwheel", "torchebm")}
+    rings, pinwheel = rows["rings", "torchebm"], rows["pinwheel", "torchebm"]
+    assert rings["mean"] == pytest.approx(-0.10) and rings["resolved"] and rings["z"] < -10
+    assert pinwheel["mean"] == pytest.approx(0.01) and not pinwheel["resolved"]
+    assert "| rings | torchebm | 5 | -0.100 ± 0.003 | -31.6 | yes |" in _paired_table(document)
