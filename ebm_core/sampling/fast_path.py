@@ -24,15 +24,18 @@ gradient (:func:`find_update_kernel`).
 
 What the loop expects back
 --------------------------
-A :class:`~ebm_core.kernels.ChainResult` with ``samples`` ``(chains, d)``, ``energy``,
-``n_accepted`` (steps after burn-in) and ``divergent`` ``(chains,)``, and — when
+A :class:`~ebm_core.kernels.ChainResult` with ``samples`` ``(chains, d)``, ``energy``
+``(chains,)`` or ``None`` (then ``SampleResult.energy`` is evaluated by the energy when first
+read, as on the torch path of ULA), ``n_accepted`` (steps after burn-in) and ``divergent``
+``(chains,)``, and — when
 ``record_trajectory`` — ``trajectory`` ``(chains, n_kept, d)``, chain-major like
 ``SampleResult.trajectory``; anything else raises an error naming the kernel. The loop
 reshapes ``d`` back to the event shape, reports ``backend`` as the kernel's qualified
 registry name, and adds the torch burn-in's gradient evaluations to the kernel's.
 
 A kernel factory is called once per run; a plugin whose kernels are costly to build should
-return a cached instance.
+return a cached instance. The registry lookup itself is cached per (sampler key, energy key,
+device type) until the registry changes (a reload or an added or removed plugin).
 """
 
 from __future__ import annotations
@@ -83,11 +86,7 @@ def find_chain_kernels(
         return [], f"{type(sampler).__name__} declares no kernel_key on its own class"
     if energy_key is None:
         return [], f"{type(energy).__name__} declares no kernel_key on its own class"
-    records = [
-        r
-        for r in REGISTRY.kernels_for(sampler_key, energy_key, device.type)
-        if r.meta.get("energy") == energy_key
-    ]
+    records = _RECORDS.lookup(sampler_key, energy_key, device.type)
     if not records:
         return [], (
             f"no kernel registered for sampler={sampler_key!r}, energy={energy_key!r}, "
@@ -103,6 +102,40 @@ def find_chain_kernels(
             )
         candidates.append((record.qualified_name, kernel))
     return candidates, None
+
+
+class _RecordCache:
+    """Chain-kernel records for exactly one energy key (``"*"`` kernels excluded) per
+    (sampler key, energy key, device type), valid for one state of the registry: its catalog
+    object, that catalog's record list (both held here, so neither identity can be reused)
+    and the list's length. ``reload``, ``add_plugin`` and ``remove_plugin`` each change one of
+    the three, which empties the cache. Factories are not cached: they still run once per run.
+    """
+
+    def __init__(self) -> None:
+        self.catalog: Any = None
+        self.records: list | None = None
+        self.length = -1
+        self.found: dict[tuple[str, str, str], list] = {}
+
+    def lookup(self, sampler_key: str, energy_key: str, device_type: str) -> list:
+        catalog = REGISTRY.catalog
+        records = catalog.records
+        if catalog is not self.catalog or records is not self.records or len(records) != self.length:
+            self.catalog, self.records, self.length, self.found = catalog, records, len(records), {}
+        key = (sampler_key, energy_key, device_type)
+        found = self.found.get(key)
+        if found is None:
+            found = [
+                r
+                for r in REGISTRY.kernels_for(sampler_key, energy_key, device_type)
+                if r.meta.get("energy") == energy_key
+            ]
+            self.found[key] = found
+        return found
+
+
+_RECORDS = _RecordCache()
 
 
 def choose_chain_kernel(
@@ -193,12 +226,9 @@ def _on_chain_device(params: Mapping[str, ParamValue], x: torch.Tensor) -> dict[
 
 def _check_result(name: str, request: ChainRequest, result: ChainResult) -> None:
     chains, d = request.x0.shape
-    expected = {
-        "samples": (chains, d),
-        "energy": (chains,),
-        "n_accepted": (chains,),
-        "divergent": (chains,),
-    }
+    expected = {"samples": (chains, d), "n_accepted": (chains,), "divergent": (chains,)}
+    if result.energy is not None:  # None: E(samples) is evaluated when the result's is read
+        expected["energy"] = (chains,)
     if request.record_trajectory:
         expected["trajectory"] = (chains, request.n_kept, d)
     for field, shape in expected.items():
