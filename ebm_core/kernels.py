@@ -166,12 +166,16 @@ class ChainResult:
     per chain, the one at ``x0`` included (every chain does the same number).
     ``divergent`` (chains,) bool flags divergent chains as :mod:`ebm_core.sampling.divergence`
     defines them: x, ∇E(x) or the carried E(x) non-finite after the start or after any step
-    (burn-in included; sticky, even if a clamp later brings x back), or E non-finite at the end.
+    (burn-in included; sticky, even if a clamp later brings x back), or E non-finite at the end
+    when the kernel evaluates it. ``energy`` is E(samples), (chains,), or ``None`` from a kernel
+    of a sampler that does not carry E (``langevin``) which skips that last forward pass: the
+    sampling loop then evaluates E only when ``SampleResult.energy`` is read, as its torch path
+    does for such samplers.
     ``trajectory`` is chain-major, shape (chains, n_kept, d), like ``SampleResult.trajectory``.
     """
 
     samples: torch.Tensor
-    energy: torch.Tensor
+    energy: torch.Tensor | None
     n_accepted: torch.Tensor
     n_grad_evals: int
     divergent: torch.Tensor

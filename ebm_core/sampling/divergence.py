@@ -5,10 +5,11 @@ Definition (the same on the torch path and in every fused kernel, see
 the run — burn-in included — its state ``x``, its gradient ``∇E(x)`` or, for samplers that
 carry it (MALA, HMC), its energy ``E(x)`` has a ±inf or NaN element. The energy at the final
 state counts where the run computes it: samplers that carry E, and the fused chain kernels
-(which return it). The torch path of a sampler that does not carry E (ULA) does not evaluate
-E just for this check — its ``result.energy`` is computed only when read — so there a chain
-whose final x and ∇E(x) are finite but E(x) overflows is not flagged (with a gradient that
-is finite there, such a state is one step from a non-finite gradient). The flag is sticky: a chain that was brought back to finite values
+that return it. The torch path of a sampler that does not carry E (ULA), and a chain kernel
+that returns no energy for such a sampler, do not evaluate E just for this check — the
+result's ``energy`` is computed only when read — so there a chain whose final x and ∇E(x)
+are finite but E(x) overflows is not flagged (with a gradient that is finite there, such a
+state is one step from a non-finite gradient). The flag is sticky: a chain that was brought back to finite values
 (Langevin's ``clamp`` maps an overflowed ``−inf`` update to ``−clamp``) stays divergent, since
 its later states descend from a blown-up step and are not samples of the target.
 

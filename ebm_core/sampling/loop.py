@@ -201,16 +201,21 @@ def _kernel_result(
     """Reshape a kernel's ``(chains, d)`` output back to the chains' event shape; ``divergent``
     is the torch burn-in's sticky flag, when the burn-in ran on the torch path."""
     chains, event = x.shape[0], x.shape[1:]
+    samples = out.samples if x.dim() == 2 else out.samples.reshape(chains, *event)
     trajectory = None
     if out.trajectory is not None:
         trajectory = out.trajectory.reshape(chains, -1, *event)
+    final_energy: torch.Tensor | Any = out.energy
+    if final_energy is None:  # the kernel left E(samples) to be evaluated when read
+        final_energy = functools.partial(_final_energy, sampler.energy, samples)
+    flags = out.divergent if out.divergent.dtype == torch.bool else out.divergent.to(torch.bool)
     result = SampleResult(
-        samples=out.samples.reshape(chains, *event),
-        energy_source=out.energy,
+        samples=samples,
+        energy_source=final_energy,
         trajectory=trajectory,
         acceptance_rate=out.n_accepted.to(x.dtype) / (n_steps - burn_in),
         step_size=_step_size(sampler),
-        divergent=out.divergent.to(torch.bool) if divergent is None else out.divergent.to(torch.bool) | divergent,
+        divergent=flags if divergent is None else flags | divergent,
         n_grad_evals=torch_grad_evals + int(out.n_grad_evals),
         n_steps=n_steps,
         burn_in=burn_in,

@@ -58,8 +58,8 @@ def starting_states(
         )
     _check_dtype(energy, x)
     check_generator(generator, x)
-    finite = torch.isfinite(x).reshape(x.shape[0], -1).all(dim=1)
-    if not bool(finite.all()):
+    if not bool(torch.isfinite(x).all()):  # rows named only when some are not finite
+        finite = torch.isfinite(x).reshape(x.shape[0], -1).all(dim=1)
         bad = (~finite).nonzero().flatten()
         shown = ", ".join(str(int(i)) for i in bad[:5]) + (", ..." if bad.numel() > 5 else "")
         raise ValueError(

@@ -18,8 +18,10 @@
 // ξ comes from Philox with counter (block j/4, chain, step) — the numbers every ebm-cuda kernel
 // draws (ebm_cuda.random.sample_normals) — so a run depends on the seed alone, not on B or the
 // thread count. Divergence (ebm_core.sampling.divergence): a chain whose ∇E or x has a
-// non-finite element after any step, or whose final energy is non-finite, is flagged (sticky).
-// The final energy is one more forward pass; no gradient is taken at the final state.
+// non-finite element after any step, or (when energy_out is set) whose final energy is
+// non-finite, is flagged (sticky). The final energy is one more forward pass, run only when
+// energy_out is set (ULA does not carry E; ebm_core evaluates it when a caller reads it); no
+// gradient is taken at the final state.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -304,6 +306,7 @@ class BlockRunner {
                       static_cast<size_t>(net_.d) * 4);
       }
     }
+    if (energy == nullptr) return;  // no final energy asked for
     forward(x, rows, energy);
     for (int64_t r = 0; r < rows; ++r)
       divergent[r] |= !(energy[r] - energy[r] == 0.0f);
@@ -428,7 +431,7 @@ void check(const MlpChainArgs& a) {
     fail("need 0 <= burn_in <= n_steps and thin >= 1");
   if (a.block_chains < 0 || a.block_chains % kW != 0)
     fail("block_chains must be 0 (automatic) or a positive multiple of the SIMD width");
-  if (a.sgemm == 0 || a.x0 == 0 || a.samples == 0 || a.energy_out == 0 || a.divergent == 0 || a.w_out == 0)
+  if (a.sgemm == 0 || a.x0 == 0 || a.samples == 0 || a.divergent == 0 || a.w_out == 0)
     fail("a required pointer is null");
   if (a.record_trajectory && a.trajectory == 0) fail("record_trajectory needs a trajectory pointer");
 }
@@ -465,7 +468,7 @@ void run_mlp_langevin(const MlpChainArgs& a) {
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t c0 = b * block;
       const int64_t rows = std::min(block, a.chains - c0);
-      runner.run(c0, rows, samples + c0 * a.dim, divergent + c0, energy + c0);
+      runner.run(c0, rows, samples + c0 * a.dim, divergent + c0, energy ? energy + c0 : nullptr);
     }
   }
 }

@@ -31,7 +31,7 @@ struct MlpChainArgs {
   bool has_clamp = false;
   uint64_t seed = 0;
 
-  // x0, samples (chains, d); energy_out (chains,); divergent uint8 (chains,);
+  // x0, samples (chains, d); energy_out (chains,) or 0 (no final energy pass); divergent uint8 (chains,);
   // trajectory (chains, n_kept, d), chain-major.
   uintptr_t x0 = 0, samples = 0, energy_out = 0, divergent = 0, trajectory = 0;
 

@@ -144,12 +144,7 @@ class FusedChainKernel(ChainKernel):
         args.dtype = native_dtype(x0, "x0")
         args.sampler = getattr(_native.SamplerKind, self.sampler)
         args.chains, args.dim = x0.shape
-        args.n_steps = non_negative_int(request.n_steps, "n_steps")
-        args.burn_in = non_negative_int(request.burn_in, "burn_in")
-        if args.burn_in > args.n_steps:
-            raise KernelInputError(f"burn_in ({args.burn_in}) must not exceed n_steps ({args.n_steps})")
-        args.thin = positive_int(request.thin, "thin")
-        args.seed = integer_in_range(request.seed, "seed") & MASK64
+        set_schedule(args, request)
         args.record_trajectory = bool(request.record_trajectory)
         args.x0 = x0.data_ptr()
         keep = [x0]
@@ -182,6 +177,23 @@ class FusedChainKernel(ChainKernel):
         else:
             args.energy = kinds.gaussian_diag
         return list(given.values())
+
+
+def set_schedule(args: Any, request: ChainRequest) -> None:
+    """Check ``request``'s ``n_steps``, ``burn_in`` (≤ ``n_steps``), ``thin`` and ``seed`` and set
+    the native fields of the same names (``seed`` as its 64-bit pattern, :func:`native_seed`);
+    the one schedule check of every ebm-cuda chain kernel."""
+    args.n_steps = non_negative_int(request.n_steps, "n_steps")
+    args.burn_in = non_negative_int(request.burn_in, "burn_in")
+    if args.burn_in > args.n_steps:
+        raise KernelInputError(f"burn_in ({args.burn_in}) must not exceed n_steps ({args.n_steps})")
+    args.thin = positive_int(request.thin, "thin")
+    args.seed = native_seed(request.seed)
+
+
+def native_seed(seed: Any) -> int:
+    """``seed`` checked (an integer in the kernels' range) and reduced to its 64-bit pattern."""
+    return integer_in_range(seed, "seed") & MASK64
 
 
 def _set_params(

@@ -13,8 +13,11 @@ whatever the thread count.
 Anything else — another activation, float64 chains, layers wider than :data:`MAX_WIDTH`, a
 GPU tensor, no usable BLAS — is declined with a reason, and the sampler runs the torch path.
 
-Gradient evaluations: one per step (at the state the step starts from); the final state gets
-its energy (one forward pass) but no gradient, so ``n_grad_evals`` is ``n_steps``.
+Gradient evaluations: one per step (at the state the step starts from), so ``n_grad_evals`` is
+``n_steps``. ULA does not carry E, and the kernel does not evaluate it at the final state: it
+returns ``energy=None``, so ``SampleResult.energy`` is computed by the energy only when read
+(contrastive divergence never reads it), and a final-energy overflow is not a divergence, as
+on the torch path (:mod:`ebm_core.sampling.divergence`).
 
 Example::
 
@@ -35,19 +38,12 @@ from ebm_core.kernels import ChainKernel, ChainRequest, ChainResult
 
 from . import _native
 from .blas import platform_sgemm
+from .chains import native_seed, set_schedule
 from .errors import KernelInputError
-from .tensors import (
-    check_state,
-    integer_in_range,
-    non_negative_float,
-    non_negative_int,
-    positive_float,
-    positive_int,
-)
+from .tensors import check_state, non_negative_float, positive_float
 
 #: The widest hidden layer the kernel runs (wider layers fall back to the torch path).
 MAX_WIDTH = 1024
-MASK64 = (1 << 64) - 1
 
 
 class FusedMLPLangevin(ChainKernel):
@@ -73,14 +69,13 @@ class FusedMLPLangevin(ChainKernel):
         args, x0, keep_alive = self._prepared(request)
         chains, dim = x0.shape
         samples = torch.empty_like(x0)
-        energy = torch.empty(chains, dtype=x0.dtype)
         divergent = torch.empty(chains, dtype=torch.bool)
         trajectory = None
         if request.record_trajectory:
             trajectory = torch.empty(chains, request.n_kept, dim, dtype=x0.dtype)
             args.trajectory = trajectory.data_ptr() if trajectory.numel() else 0
             args.record_trajectory = trajectory.numel() > 0
-        args.samples, args.energy_out = samples.data_ptr(), energy.data_ptr()
+        args.samples, args.energy_out = samples.data_ptr(), 0  # no final energy pass
         args.divergent = divergent.data_ptr()
         args.n_threads = torch.get_num_threads()
         _native.run_mlp_langevin_cpu(args)
@@ -88,7 +83,7 @@ class FusedMLPLangevin(ChainKernel):
         counted = request.n_steps - request.burn_in
         return ChainResult(
             samples=samples,
-            energy=energy,
+            energy=None,
             n_accepted=torch.full((chains,), counted, dtype=torch.int64),
             n_grad_evals=request.n_steps,
             divergent=divergent,
@@ -103,7 +98,7 @@ class FusedMLPLangevin(ChainKernel):
         if accepted is None or not _same_but_seed(accepted[0], request):
             return self._prepare(request)
         args, x0, keep = accepted[1]
-        args.seed = integer_in_range(request.seed, "seed") & MASK64
+        args.seed = native_seed(request.seed)
         return args, x0, keep
 
     def _prepare(self, request: ChainRequest) -> tuple[Any, torch.Tensor, list[torch.Tensor]]:
@@ -122,12 +117,7 @@ class FusedMLPLangevin(ChainKernel):
         args = _native.MlpChainArgs()
         args.sgemm = address
         args.chains, args.dim = x0.shape
-        args.n_steps = non_negative_int(request.n_steps, "n_steps")
-        args.burn_in = non_negative_int(request.burn_in, "burn_in")
-        if args.burn_in > args.n_steps:
-            raise KernelInputError(f"burn_in ({args.burn_in}) must not exceed n_steps ({args.n_steps})")
-        args.thin = positive_int(request.thin, "thin")
-        args.seed = integer_in_range(request.seed, "seed") & MASK64
+        set_schedule(args, request)
         args.x0 = x0.data_ptr()
         _sampler_args(args, request.sampler_params)
         keep = [x0, *_network_args(args, request.energy_params, x0)]
@@ -184,7 +174,7 @@ def _network_args(args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> lis
             raise KernelInputError(f"energy_params['biases'][{index}] must have shape ({w.shape[0]},)")
         if not last and w.shape[0] > MAX_WIDTH:
             raise KernelInputError(f"hidden layer {index + 1} has {w.shape[0]} units; the fused MLP kernel runs up to {MAX_WIDTH}")
-        tensors += [w.detach().contiguous(), b.detach().contiguous()]
+        tensors += [_contiguous(w), _contiguous(b)]
         width_in = w.shape[0]
     hidden = tensors[:-2]
     args.widths = [int(w.shape[0]) for w in hidden[0::2]]
@@ -192,5 +182,11 @@ def _network_args(args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> lis
     args.biases = [b.data_ptr() for b in hidden[1::2]]
     w_out, b_out = tensors[-2], tensors[-1]
     args.w_out = w_out.data_ptr()
-    args.b_out = float(b_out[0])
+    args.b_out = b_out.item()
     return tensors
+
+
+def _contiguous(t: torch.Tensor) -> torch.Tensor:
+    """``t`` itself when contiguous (the kernel only reads it; no new tensor per call), else a
+    contiguous copy of its data."""
+    return t if t.is_contiguous() else t.detach().contiguous()
