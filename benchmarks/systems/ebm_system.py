@@ -4,10 +4,13 @@ Both columns run the same user code — ``ebm_core.energy(...)``, ``ebm_core.sam
 ``.run(x0, n_steps=K, accelerate=...)`` and ``ebm_core.loss("cd", ..., persistent=True)`` —
 and differ only in whether fused kernels may be used:
 
-* **ebm-fused** — ``accelerate=True``: the sampler loop dispatches whole chains of analytic
-  energies (W1–W3) to an ebm-cuda chain kernel and, for neural energies (W4, training), runs
-  the torch loop with ebm-cuda's fused per-step Langevin update; ``result.backend`` names what
-  ran, and the report shows it. Missing when ebm-cuda is not installed or registers no kernel.
+* **ebm-fused** — ``accelerate=True``: the sampler loop dispatches whole chains to an
+  ebm-cuda chain kernel — of the analytic energies (W1–W3), and of the SiLU ``mlp`` energy in
+  float32 on the CPU (W4 and the ``train`` workload's PCD sampler: ``langevin/mlp/cpu``, all
+  K steps in one native call) — and, for the conv energy (W5, W6) and the ``mlp`` energy on a
+  GPU, runs the torch loop with ebm-cuda's fused per-step Langevin update;
+  ``result.backend`` names what ran, and the report shows it. Missing when ebm-cuda is not
+  installed or registers no kernel.
 * **ebm-torch** — ``accelerate=False`` and ``EBM_DISABLE_KERNELS=1`` (the loss's sampler
   honours the environment): plain torch ops, analytic gradients for the built-in energies.
 """
