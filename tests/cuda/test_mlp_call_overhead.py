@@ -24,6 +24,7 @@ import torch
 import ebm_core
 from ebm_core.kernels import ChainRequest
 
+from ebm_cuda import _native
 from ebm_cuda.chains import FusedChainKernel
 from ebm_cuda.mlp_chain import FusedMLPLangevin
 
@@ -74,8 +75,6 @@ def test_the_kernel_returns_no_energy_and_the_native_energy_option_still_matches
     samples, flags = torch.empty_like(x0c), torch.empty(40, dtype=torch.bool)
     values = torch.empty(40)
     args.samples, args.divergent, args.energy_out = samples.data_ptr(), flags.data_ptr(), values.data_ptr()
-    from ebm_cuda import _native
-
     _native.run_mlp_langevin_cpu(args)
     del keep
     assert torch.equal(samples, out.samples) and torch.equal(flags, out.divergent)
