@@ -201,7 +201,7 @@ class ContrastiveDivergence(Loss):
         training mode normalises over the rows it is given — keeps two passes, so that data
         and negatives are never normalised together.
         """
-        if data.dtype != negatives.dtype or data.device != negatives.device or _mixes_rows(self.energy):
+        if _mixes_rows(self.energy):  # negatives descend from data: same dtype and device
             return self.energy(data), self.energy(negatives)
         energies = self.energy(torch.cat([data, negatives]))
         return energies[: data.shape[0]], energies[data.shape[0]:]
