@@ -205,7 +205,7 @@ def paired_differences(document: dict, ours: str = "ebm_same_config",
             if len(seeds) < 2:
                 continue
             mean, se = _mean_se([mine[s] - theirs[s] for s in seeds])
-            z = mean / se if se > 0 else math.inf * (1 if mean > 0 else -1)
+            z = mean / se if se > 0 else (0.0 if mean == 0 else math.copysign(math.inf, mean))
             critical = float(student_t.ppf(0.975, len(seeds) - 1))
             rows.append({"dataset": dataset, "peer": peer, "seeds": len(seeds), "mean": mean, "se": se,
                          "z": z, "resolved": abs(z) > critical})

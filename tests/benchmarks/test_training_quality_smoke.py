@@ -103,7 +103,8 @@ def test_resume_reruns_an_ebm_cell_whose_defaults_changed(tmp_path) -> None:
 
 def test_paired_differences_resolve_only_a_consistent_gap() -> None:
     """Per-seed differences ebm − torchebm of exactly −0.10 ± 0.01 are resolved (z ≈ −14); ±0.05
-    alternating differences (mean +0.01) are not; ebmkit, trained on one seed only, gives no row."""
+    alternating differences (mean +0.01) are not, nor are identical results (zero SE); ebmkit,
+    trained on one seed only, gives no row."""
     pytest.importorskip("scipy")
     from benchmarks.training_quality_report import _paired_table, paired_differences
 
@@ -120,3 +121,8 @@ def test_paired_differences_resolve_only_a_consistent_gap() -> None:
     assert rings["mean"] == pytest.approx(-0.10) and rings["resolved"] and rings["z"] < -10
     assert pinwheel["mean"] == pytest.approx(0.01) and not pinwheel["resolved"]
     assert "| rings | torchebm | 5 | -0.100 ± 0.003 | -31.6 | yes |" in _paired_table(document)
+    same = [{**c, "system": "ebmkit"} for c in cells if c["system"] == "ebm_same_config"] + [
+        c for c in cells if c["system"] == "ebm_same_config"]
+    tie = paired_differences({"meta": document["meta"], "cells": same})
+    assert {r["dataset"] for r in tie} == {"rings", "pinwheel"}
+    assert all(r["mean"] == 0 and r["z"] == 0 and not r["resolved"] for r in tie)
