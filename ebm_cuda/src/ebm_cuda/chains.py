@@ -153,8 +153,7 @@ class FusedChainKernel(ChainKernel):
         return _Launch(args=args, x0=x0, keep_alive=keep)
 
     def _sampler_args(self, args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> list[torch.Tensor]:
-        given = _set_params(args, SAMPLER_PARAMS[self.sampler], params, "", "sampler_params",
-                            f"sampler {self.sampler!r}", x0)
+        given = set_sampler_params(args, self.sampler, params, x0)
         if self.sampler != "hmc":
             return list(given.values())
         mass_sqrt = given["inv_mass"].rsqrt().contiguous()
@@ -189,6 +188,15 @@ def set_schedule(args: Any, request: ChainRequest) -> None:
         raise KernelInputError(f"burn_in ({args.burn_in}) must not exceed n_steps ({args.n_steps})")
     args.thin = positive_int(request.thin, "thin")
     args.seed = native_seed(request.seed)
+
+
+def set_sampler_params(
+    args: Any, sampler: str, params: Mapping[str, Any] | None, x0: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """Check ``params`` against :data:`ebm_core.kernels.SAMPLER_PARAMS` ``[sampler]`` and set
+    the native fields of the same names; the one sampler-parameter check of every ebm-cuda chain
+    kernel. Returns the tensors the fields point into (keep them alive for the launch)."""
+    return _set_params(args, SAMPLER_PARAMS[sampler], params, "", "sampler_params", f"sampler {sampler!r}", x0)
 
 
 def native_seed(seed: Any) -> int:

@@ -38,9 +38,9 @@ from ebm_core.kernels import ChainKernel, ChainRequest, ChainResult
 
 from . import _native
 from .blas import platform_sgemm
-from .chains import native_seed, set_schedule
+from .chains import native_seed, set_sampler_params, set_schedule
 from .errors import KernelInputError
-from .tensors import check_state, non_negative_float, positive_float
+from .tensors import check_state
 
 #: The widest hidden layer the kernel runs (wider layers fall back to the torch path).
 MAX_WIDTH = 1024
@@ -119,7 +119,7 @@ class FusedMLPLangevin(ChainKernel):
         args.chains, args.dim = x0.shape
         set_schedule(args, request)
         args.x0 = x0.data_ptr()
-        _sampler_args(args, request.sampler_params)
+        set_sampler_params(args, "langevin", request.sampler_params, x0)  # real parameters only
         keep = [x0, *_network_args(args, request.energy_params, x0)]
         return args, x0, keep
 
@@ -134,18 +134,6 @@ def _same_but_seed(a: ChainRequest, b: ChainRequest) -> bool:
         if x is not y and (isinstance(x, (torch.Tensor, Mapping)) or type(x) is not type(y) or x != y):
             return False
     return True
-
-
-def _sampler_args(args: Any, params: Mapping[str, Any]) -> None:
-    unknown = sorted(set(params) - {"step_size", "noise_scale", "clamp"})
-    if unknown:
-        raise KernelInputError(f"sampler_params has {', '.join(map(repr, unknown))}, which this kernel does not implement")
-    args.step_size = positive_float(params.get("step_size"), "sampler_params['step_size']")
-    args.noise_scale = non_negative_float(params.get("noise_scale", 1.0), "sampler_params['noise_scale']")
-    clamp = params.get("clamp")
-    args.has_clamp = clamp is not None
-    if clamp is not None:
-        args.clamp = positive_float(clamp, "sampler_params['clamp']")
 
 
 def _network_args(args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> list[torch.Tensor]:
