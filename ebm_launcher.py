@@ -31,6 +31,7 @@ import os
 from typing import MutableMapping
 
 WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
+SPIN_COUNT_ENV = "GOMP_SPINCOUNT"
 DEFAULT_WAIT_POLICY = "PASSIVE"
 
 

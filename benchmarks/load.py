@@ -12,8 +12,9 @@ Reported per workload, system and policy:
   (the price of the policy on a quiet machine; must stay under 5 %).
 
 ``default`` runs the workers without ``OMP_WAIT_POLICY`` (OpenMP's spin-then-sleep default),
-``passive``/``active`` set it — before the worker imports torch, as the ``ebm`` command does
-(:mod:`ebm_launcher`). The load averages before and after each phase are recorded beside the
+``passive``/``active`` set it, and ``spincount=N`` leaves it unset but sets ``GOMP_SPINCOUNT=N``
+(spin N rounds, then sleep: what the ``ebm`` command sets) — before the worker imports torch, as
+the ``ebm`` command does (:mod:`ebm_launcher`). The load averages before and after each phase are recorded beside the
 figures, since other jobs on the machine change them. Writes ``load.json`` and ``load.md``.
 
 Example::
@@ -33,14 +34,16 @@ import subprocess
 import sys
 from typing import Callable, Iterator
 
-from ebm_launcher import WAIT_POLICY_ENV
+from ebm_launcher import SPIN_COUNT_ENV, WAIT_POLICY_ENV
 
 from . import environment
 
 #: The competitor: one Python process spinning on a core.
 BUSY_CODE = "while True:\n    pass\n"
-#: OpenMP wait policies ``--wait-policies`` accepts (``default`` = variable unset).
+#: Named OpenMP wait policies ``--wait-policies`` accepts (``default`` = variable unset); it
+#: also accepts ``spincount=N`` (see the module docstring).
 POLICIES = ("default", "passive", "active")
+SPIN_COUNT_POLICY = "spincount="
 #: The project's bound on the loaded slowdown and on the quiet cost of a policy.
 MAX_SLOWDOWN = 2.5
 MAX_QUIET_COST = 0.05
@@ -76,8 +79,16 @@ def policy_env(policy: str) -> dict[str, str | None]:
     """Worker environment overrides for ``policy`` (``None`` removes the variable)."""
     from ebm_core.checks import one_of  # imports torch: only for --load runs
 
-    one_of(policy, "wait policy", POLICIES, hint="choose --wait-policies from these")
-    return {WAIT_POLICY_ENV: None if policy == "default" else policy.upper()}
+    if policy.startswith(SPIN_COUNT_POLICY):
+        count = policy[len(SPIN_COUNT_POLICY):]
+        if not count.isdigit():
+            raise ValueError(
+                f"wait policy {policy!r}: spincount=N takes a whole number of spin rounds, "
+                "e.g. spincount=10000"
+            )
+        return {WAIT_POLICY_ENV: None, SPIN_COUNT_ENV: count}
+    one_of(policy, "wait policy", POLICIES, hint="choose --wait-policies from these or spincount=N")
+    return {WAIT_POLICY_ENV: None if policy == "default" else policy.upper(), SPIN_COUNT_ENV: None}
 
 
 RunJobs = Callable[[list[str], dict[str, str | None]], dict[str, dict]]

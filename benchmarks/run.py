@@ -276,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
                              "load.json and load.md")
     parser.add_argument("--wait-policies", default="default,passive",
                         help="with --load: comma-separated OMP_WAIT_POLICY settings to compare "
-                             f"({', '.join(load.POLICIES)}; default: default,passive)")
+                             f"({', '.join(load.POLICIES)}, or spincount=N for GOMP_SPINCOUNT=N; "
+                             "default: default,passive)")
     parser.add_argument("--shared-workers", action="store_true",
                         help="smoke tests only: one worker per framework, two at a time "
                              "(timings and RSS not comparable)")
@@ -293,7 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     load_before = environment.load_average()
     _log(f"preset {preset}; load average {load_before}; output {args.out}")
     if args.load:
-        policies = _names(args.wait_policies, list(load.POLICIES), "wait policies", parser)
+        policies = [p.strip() for p in args.wait_policies.split(",") if p.strip()]
+        for policy in policies:
+            try:
+                load.policy_env(policy)
+            except ValueError as exc:
+                parser.error(f"--wait-policies: {exc}")
         return run_load(names, preset, workloads, policies, args.timeout, command.strip(),
                         load_before, args.out)
     systems, scaling = run_all(

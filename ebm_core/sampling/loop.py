@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 
+from .. import malloc_tuning
 from . import fast_path
 from .divergence import nonfinite_chains, nonfinite_state
 from .progress import Progress
@@ -53,6 +54,8 @@ def run_chains(
     n_steps, burn_in, thin = check_schedule(n_steps, burn_in, thin)
     energy = sampler.energy
     x = starting_states(energy, x, n_samples, generator)
+    if x.device.type == "cpu":
+        malloc_tuning.keep_freed_memory()  # reuse freed activations instead of page-faulting them
     candidates, fallback = fast_path.find_chain_kernels(sampler, energy, x.device, accelerate)
     adaptation = sampler.adaptation(burn_in) if burn_in > 0 else None
     schedule = dict(n_steps=n_steps, burn_in=burn_in, thin=thin)

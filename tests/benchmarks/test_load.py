@@ -38,10 +38,20 @@ def test_busy_process_is_stopped_when_the_block_raises() -> None:
 
 
 def test_policy_env() -> None:
-    assert load.policy_env("default") == {"OMP_WAIT_POLICY": None}
-    assert load.policy_env("passive") == {"OMP_WAIT_POLICY": "PASSIVE"}
+    assert load.policy_env("default") == {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": None}
+    assert load.policy_env("passive") == {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": None}
+    assert load.policy_env("spincount=10000") == {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": "10000"}
     with pytest.raises(ValueError, match="wait policy must be one of 'default', 'passive', 'active'"):
         load.policy_env("sleepy")
+    with pytest.raises(ValueError, match="spincount=N takes a whole number of spin rounds"):
+        load.policy_env("spincount=lots")
+
+
+def test_an_unknown_wait_policy_is_a_usage_error(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run.main(["--load", "--preset", "smoke", "--wait-policies", "default,spincount=-1"])
+    assert exc.value.code == 2
+    assert "--wait-policies: wait policy 'spincount=-1'" in capsys.readouterr().err
 
 
 def test_a_failed_write_leaves_the_earlier_report_intact(tmp_path) -> None:

@@ -8,6 +8,7 @@ MODULES = [
     "ebm_core.contracts.adaptive_sampler",
     "ebm_core.contracts.sampler",
     "ebm_core.diagnostics",
+    "ebm_core.malloc_tuning",
     "ebm_core.sampling.adaptation",
     "ebm_core.sampling.chain_health",
     "ebm_core.sampling.convergence",

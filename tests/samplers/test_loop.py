@@ -190,3 +190,18 @@ def test_a_misspelt_keyword_names_the_closest_accepted_one(method) -> None:
         getattr(s, method)(torch.zeros(4, 2), n_step=10)
     with pytest.raises(ebm_core.InvalidArgumentError, match=r"MALA\.%s\(\)" % method):
         getattr(s, method)(torch.zeros(4, 2), burnin=10)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64])
+def test_the_per_step_finiteness_check_flags_exactly_the_rows_with_inf_or_nan(dtype) -> None:
+    from ebm_core.sampling.divergence import nonfinite_chains
+
+    big = torch.finfo(dtype).max
+    x = torch.zeros(6, 3, 4, dtype=dtype)
+    x[1, 2, 3] = float("inf")
+    x[2, 0, 0] = float("-inf")
+    x[3, 1, 2] = float("nan")
+    x[4] = big  # finite: a row of the largest values (its plain sum overflows) is not flagged
+    x[5, 0] = -big
+    flags = nonfinite_chains(x, torch.zeros(6, dtype=dtype))
+    assert flags.tolist() == [False, True, True, True, False, False]
