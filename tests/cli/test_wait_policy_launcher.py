@@ -1,5 +1,5 @@
-"""The ``ebm`` console script's launcher sets ``OMP_WAIT_POLICY=PASSIVE`` before torch loads,
-and only when the user has not chosen a policy (each case in a fresh interpreter)."""
+"""The ``ebm`` console script's launcher sets ``GOMP_SPINCOUNT=10000`` before torch loads, and
+only when the user has not chosen a wait policy (each case in a fresh interpreter)."""
 
 from __future__ import annotations
 
@@ -27,38 +27,47 @@ try:
     code = ebm_launcher.main()
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"policy": os.environ.get("OMP_WAIT_POLICY"), "torch_before": torch_before,
+print(json.dumps({"policy": os.environ.get("OMP_WAIT_POLICY"),
+                  "spin": os.environ.get("GOMP_SPINCOUNT"), "torch_before": torch_before,
                   "torch_after": "torch" in sys.modules, "code": code}))
 """
 
 
-def _probe(policy: str | None) -> dict:
+def _probe(policy: str | None, spin: str | None = None) -> dict:
     env = dict(os.environ)
     env.pop("OMP_WAIT_POLICY", None)
+    env.pop("GOMP_SPINCOUNT", None)
     if policy is not None:
         env["OMP_WAIT_POLICY"] = policy
+    if spin is not None:
+        env["GOMP_SPINCOUNT"] = spin
     out = subprocess.run([sys.executable, "-c", _PROBE], cwd=REPO, env=env, capture_output=True,
                          text=True, timeout=120, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_sets_passive_before_torch_when_unset() -> None:
+def test_sets_a_bounded_spin_before_torch_when_unset() -> None:
     seen = _probe(None)
-    assert seen == {"policy": "PASSIVE", "torch_before": False, "torch_after": True, "code": 0}
+    assert seen == {"policy": None, "spin": "10000", "torch_before": False, "torch_after": True, "code": 0}
 
 
 @pytest.mark.parametrize("policy", ["ACTIVE", "passive"])
 def test_keeps_the_users_policy(policy: str) -> None:
-    assert _probe(policy)["policy"] == policy
+    assert _probe(policy) | {"torch_after": None} == {
+        "policy": policy, "spin": None, "torch_before": False, "torch_after": None, "code": 0}
+
+
+def test_keeps_the_users_spin_count() -> None:
+    assert _probe(None, spin="0")["spin"] == "0"
 
 
 def test_importing_ebm_core_leaves_the_policy_alone() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = "import os, ebm_core; print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'))"
     out = subprocess.run(
-        [sys.executable, "-c", "import os, ebm_core; print(os.environ.get('OMP_WAIT_POLICY'))"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True,
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True,
     )
-    assert out.stdout.strip() == "None"
+    assert out.stdout.strip() == "None None"
 
 
 def test_console_script_points_at_the_launcher() -> None:
