@@ -75,3 +75,8 @@ def test_console_script_points_at_the_launcher() -> None:
     scripts = [ep for ep in entry_points(group="console_scripts") if ep.name == "ebm"]
     assert [ep.value for ep in scripts] == ["ebm_launcher:main"]
     assert scripts[0].load() is ebm_launcher.main
+
+
+from tests.docstring_examples import example_tests  # noqa: E402
+
+test_every_module_has_an_example, test_example_runs = example_tests(["ebm_launcher"])
