@@ -3,6 +3,7 @@
 * ``scaling_chains.png`` — chain-steps/s vs number of chains (W1's target), log–log;
 * ``scaling_dim.png`` — chain-steps/s vs dimension (ULA on N(0, I_d), 1,000 chains);
 * ``memory_chains.png`` — peak RSS of the worker while each chains point ran;
+* ``scaling_w4_chains.png`` — W4 (ULA on the MLP) chain-steps/s vs chains, every system;
 * ``ratios.png`` — each ebm path's speed ratio to the best peer per workload, with the targets.
 
 matplotlib (the ``plot`` extra) is needed; without it no plot is written and the report says so.
@@ -15,7 +16,10 @@ from typing import Any
 
 from .report import OURS, TARGETS
 
-STYLE = {"ebm-fused": ("tab:red", "o"), "ebm-torch": ("tab:blue", "s")}
+STYLE = {
+    "ebm-fused": ("tab:red", "o"), "ebm-torch": ("tab:blue", "s"),
+    "torchebm": ("tab:green", "^"), "ebmkit": ("tab:purple", "v"), "blackjax": ("tab:orange", "D"),
+}
 
 
 def _pyplot() -> Any:
@@ -33,7 +37,8 @@ def _series(scaling: dict, variable: str, key: str, field: str) -> dict[str, tup
         if data.get("status") != "ok":
             continue
         rows = [r for r in data.get(variable, []) if r.get("status") == "ok" and r.get(field) is not None]
-        series[name] = ([r[key] for r in rows], [r[field] for r in rows])
+        if rows:
+            series[name] = ([r[key] for r in rows], [r[field] for r in rows])
     return series
 
 
@@ -113,6 +118,11 @@ def write_plots(report: dict, out_dir: str) -> list[str]:
         _line_plot(memory, os.path.join(out_dir, "memory_chains.png"), "chains",
                    "peak RSS of the worker (MiB)", "Memory vs chains (W1's target)", logy=False)
         written.append("memory_chains.png")
+    mlp = _series(scaling, "mlp_chains", "chains", "throughput")
+    if mlp:
+        _line_plot(mlp, os.path.join(out_dir, "scaling_w4_chains.png"), "chains",
+                   "chain-steps / s", "W4: ULA on the MLP 2-128-128-1, throughput vs chains")
+        written.append("scaling_w4_chains.png")
     if report.get("ratios"):
         _ratio_plot(report, os.path.join(out_dir, "ratios.png"))
         written.append("ratios.png")

@@ -248,9 +248,13 @@ def scaling_lines(report: dict) -> list[str]:
     scaling = {n: s for n, s in report.get("scaling", {}).items() if s.get("status") == "ok"}
     if not scaling:
         return []
-    names = list(scaling)
     out = []
-    for variable, label in (("chains", "chains"), ("dims", "dim")):
+    for variable, label in (("chains", "chains"), ("dims", "dim"), ("mlp_chains", "chains")):
+        names = [n for n in scaling if scaling[n].get(variable)]
+        if not names:
+            continue
+        if variable == "mlp_chains":
+            out += ["W4 (ULA on the MLP 2-128-128-1) vs chains, every system:", ""]
         head = [label] + [f"{n} chain-steps/s" for n in names]
         if variable == "chains":
             head += [f"{n} peak RSS (MiB)" for n in names]

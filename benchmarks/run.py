@@ -89,13 +89,13 @@ def _failed(name: str, reason: str) -> dict:
 
 def plan_jobs(names: list[str], scaling: list[str], shared: bool) -> list[tuple[list[str], list[str]]]:
     """Worker jobs ``(systems, scaling sweeps)``: one per system and one per sweep, or — with
-    ``shared`` (smoke tests) — one per framework, sweeps in the torch worker."""
+    ``shared`` (smoke tests) — one per framework, each sweep in its framework's worker."""
     if not shared:
         return [([n], []) for n in names] + [([], [n]) for n in scaling]
     jobs = []
     for framework in ("torch", "jax"):
         group = [n for n in names if SYSTEMS[n].framework == framework]
-        sweeps = scaling if framework == "torch" else []
+        sweeps = [n for n in scaling if SYSTEMS[n].framework == framework]
         if group or sweeps:
             jobs.append((group, sweeps))
     return jobs
@@ -144,7 +144,7 @@ def run_all(
     names: list[str], preset: str, workloads: list[str], *, scaling: bool, shared: bool,
     timeout: float, rounds: int = 1,
 ) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Every system's results (missing ones without starting a worker) and the ebm sweeps.
+    """Every system's results (missing ones without starting a worker) and the scaling sweeps.
 
     With ``rounds > 1`` the system sequence runs that many times and the rounds are merged
     (:func:`benchmarks.rounds.best_of_rounds`); the sweeps run once, after the last round.
@@ -161,10 +161,10 @@ def run_all(
             results[name] = _missing(name, reason)
     to_sweep = []
     if scaling:
-        for name in [n for n in names if n in report.OURS]:
+        for name in names:
             if name in available:
                 to_sweep.append(name)
-            else:
+            elif name in report.OURS:
                 sweeps[name] = results[name]
     concurrent = 2 if shared else 1
     per_round: dict[str, list[dict]] = {n: [] for n in available}

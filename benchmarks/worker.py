@@ -8,7 +8,8 @@ reported), read the workload's peak RSS, and check the output's quality
 (:mod:`benchmarks.quality`). A failing workload is reported with its error and the others
 still run; a system whose library is missing is reported as missing.
 
-``--scaling ebm-fused`` runs the chains/dimension sweep of :mod:`benchmarks.scaling`.
+``--scaling ebm-fused`` runs that system's sweeps of :mod:`benchmarks.scaling` (chains and
+dimension for an ebm path, W4 vs chains for every system).
 Several systems in one worker (``--systems a,b``, or systems and sweeps together) is for the
 smoke test only (``run.py --shared-workers``): they then share one process, so their peak RSS
 are not separable.
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", default="full")
     parser.add_argument("--systems", default="", help="comma-separated systems for the main table")
     parser.add_argument("--workloads", default=None, help="comma-separated (default: all)")
-    parser.add_argument("--scaling", default="", help="comma-separated ebm paths to sweep")
+    parser.add_argument("--scaling", default="", help="comma-separated systems to sweep")
     parser.add_argument("--out", required=True, help="JSON file to write")
     args = parser.parse_args(argv)
 

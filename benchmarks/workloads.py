@@ -185,6 +185,7 @@ class Preset:
     scaling_dims: tuple[int, ...]
     scaling_steps: tuple[int, int]  # (min, max) steps of one scaling point
     scaling_budget: float  # chain-steps (chains sweep) / element-steps (dim sweep) per point
+    scaling_mlp_chains: tuple[int, ...]  # chains of the W4 sweep (every system)
 
 
 PRESETS: dict[str, Preset] = {
@@ -195,6 +196,7 @@ PRESETS: dict[str, Preset] = {
         scaling_chains=(1, 10, 100, 1_000, 10_000, 100_000),
         scaling_dims=(2, 10, 100, 1_000),
         scaling_steps=(100, 1_000), scaling_budget=1e7,
+        scaling_mlp_chains=(16, 64, 256, 1_024, 4_096, 16_384),
     ),
     "quick": Preset(
         "quick",
@@ -204,6 +206,7 @@ PRESETS: dict[str, Preset] = {
         scaling_chains=(1, 100, 10_000, 100_000),
         scaling_dims=(2, 100, 1_000),
         scaling_steps=(50, 200), scaling_budget=2e6,
+        scaling_mlp_chains=(64, 1_024, 4_096),
     ),
     # For the smoke test only: every code path, seconds in total, numbers meaningless.
     "smoke": Preset(
@@ -214,5 +217,6 @@ PRESETS: dict[str, Preset] = {
         scaling_chains=(1, 64),
         scaling_dims=(2, 16),
         scaling_steps=(5, 5), scaling_budget=1e3,
+        scaling_mlp_chains=(4, 16),
     ),
 }

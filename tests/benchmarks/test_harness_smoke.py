@@ -88,7 +88,7 @@ def test_markdown_has_the_tables(smoke):
 
 
 def test_scaling_sweeps_and_plots(smoke):
-    document, _, out = smoke
+    document, text, out = smoke
     for name in OURS:
         sweep = document["scaling"][name]
         if sweep["status"] != "ok":
@@ -97,6 +97,14 @@ def test_scaling_sweeps_and_plots(smoke):
         assert [row["chains"] for row in sweep["chains"]] == list(PRESETS["smoke"].scaling_chains)
         assert [row["dim"] for row in sweep["dims"]] == list(PRESETS["smoke"].scaling_dims)
         assert all(row["status"] == "ok" and row["throughput"] > 0 for row in sweep["chains"])
+    for name, system in SYSTEMS.items():  # the W4 sweep: every installed system
+        if system.missing_reason() is not None or document["scaling"][name]["status"] != "ok":
+            assert name not in OURS or name == "ebm-fused"
+            continue
+        sweep = document["scaling"][name]["mlp_chains"]
+        assert [row["chains"] for row in sweep] == list(PRESETS["smoke"].scaling_mlp_chains)
+        assert all(row["status"] == "ok" and row["throughput"] > 0 for row in sweep), (name, sweep)
+    assert "W4 (ULA on the MLP 2-128-128-1) vs chains, every system:" in text
     pytest.importorskip("matplotlib")
-    for png in ("scaling_chains.png", "scaling_dim.png", "memory_chains.png", "ratios.png"):
+    for png in ("scaling_chains.png", "scaling_dim.png", "memory_chains.png", "scaling_w4_chains.png", "ratios.png"):
         assert (out / png).stat().st_size > 1000
