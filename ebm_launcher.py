@@ -45,6 +45,8 @@ DEFAULT_SPIN_COUNT = "10000"
 def set_default_wait_policy(environ: MutableMapping[str, str] = os.environ) -> bool:
     """Set ``GOMP_SPINCOUNT=10000`` in ``environ`` unless the user chose a wait policy.
 
+    (The name is from when the default was ``OMP_WAIT_POLICY=PASSIVE``; it sets the spin count.)
+
     A choice is ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` set to anything but "". Returns
     whether it set the variable. It takes effect only if torch is not imported yet.
     """

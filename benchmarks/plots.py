@@ -31,6 +31,14 @@ def _pyplot() -> Any:
     return plt
 
 
+def _save(fig: Any, path: str) -> None:
+    """Write the PNG to a temporary name and rename it over ``path`` (no half-written plot)."""
+    from ebm_core.atomic_files import atomic_path  # imports torch: plots come after the run
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+
+
 def _series(scaling: dict, variable: str, key: str, field: str) -> dict[str, tuple[list, list]]:
     series = {}
     for name, data in scaling.items():
@@ -57,7 +65,7 @@ def _line_plot(series: dict, path: str, xlabel: str, ylabel: str, title: str, lo
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -71,7 +79,7 @@ def _ratio_plot(report: dict, path: str) -> None:
         values = []
         for key in keys:
             row = report["ratios"][key]
-            against = TARGETS.get(key, ("best", None))[0]
+            against = TARGETS.get(key, (("best", None),))[0][0]
             mine = row.get(name, {})
             ratio = mine.get("vs_best") if against == "best" else mine.get("vs_peer", {}).get(against)
             values.append(ratio or 0.0)
@@ -80,18 +88,18 @@ def _ratio_plot(report: dict, path: str) -> None:
         ax.bar(xs, values, width, label=name, color=STYLE[name][0])
     for j, key in enumerate(keys):
         if key in TARGETS:
-            ax.hlines(TARGETS[key][1], j - 0.45, j + 0.45, colors="black", linestyles="dashed")
+            ax.hlines(TARGETS[key][0][1], j - 0.45, j + 0.45, colors="black", linestyles="dashed")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")
-    shown = [v for v in plotted if v > 0] + [TARGETS[k][1] for k in keys if k in TARGETS] + [1.0]
+    shown = [v for v in plotted if v > 0] + [TARGETS[k][0][1] for k in keys if k in TARGETS] + [1.0]
     ax.set_ylim(min(shown) / 2, max(shown) * 3)
-    labels = [f"{k}\nvs {'best' if TARGETS.get(k, ('best',))[0] == 'best' else TARGETS[k][0]}" for k in keys]
+    labels = [f"{k}\nvs {'best' if TARGETS.get(k, (('best',),))[0][0] == 'best' else TARGETS[k][0][0]}" for k in keys]
     ax.set_xticks(range(len(keys)), labels)
     ax.set_ylabel("speed ratio (× faster); dashed: target")
     ax.set_title("ebm vs the best peer (same run)")
     ax.legend(loc="upper left", ncols=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
     plt.close(fig)
 
 

@@ -200,7 +200,7 @@ def build_report(
             "worker_env": {k: environment.thread_env()[k] for k in environment.THREAD_ENV_KEYS},
             "load_before": load_before,
             "load_after": load_after,
-            "targets": {k: {"against": a, "minimum": m} for k, (a, m) in report.TARGETS.items()},
+            "targets": _targets_json(),
         },
         "workloads": {k: PRESETS[preset].workloads[k].to_json() for k in workloads},
         "workload_order": workloads,
@@ -232,15 +232,37 @@ def run_load(
 
 
 def write_outputs(document: dict, out_dir: str) -> str:
-    """``results.json``, the PNGs and ``results.md`` in ``out_dir``; returns the Markdown."""
+    """``results.json``, the PNGs and ``results.md`` in ``out_dir``; returns the Markdown.
+
+    Each file is written to a temporary name and renamed over the old one, so a failure leaves
+    the earlier file intact.
+    """
+    from ebm_core.atomic_files import atomic_path  # imports torch: only once the run is over
+
     os.makedirs(out_dir, exist_ok=True)
     document["plots"] = write_plots(document, out_dir)
     text = report.markdown(document)
-    with open(os.path.join(out_dir, "results.json"), "w") as f:
-        json.dump(document, f, indent=1, default=str)
-    with open(os.path.join(out_dir, "results.md"), "w") as f:
-        f.write(text)
+    encoded = json.dumps(document, indent=1, default=str)
+    with atomic_path(os.path.join(out_dir, "results.json")) as tmp:
+        tmp.write_text(encoded)
+    with atomic_path(os.path.join(out_dir, "results.md")) as tmp:
+        tmp.write_text(text)
     return text
+
+
+def rewrite_report(out_dir: str) -> str:
+    """``--report-only``: recompute the ratios and targets of ``out_dir/results.json`` with
+    this code (e.g. after a target changed) and rewrite its report and plots; runs nothing."""
+    with open(os.path.join(out_dir, "results.json")) as f:
+        document = json.load(f)
+    peers = [n for n in document["system_order"] if n in PEERS]
+    document["ratios"] = report.compute_ratios(document["systems"], peers, document["workload_order"])
+    document["meta"]["targets"] = _targets_json()
+    return write_outputs(document, out_dir)
+
+
+def _targets_json() -> dict:
+    return {k: [{"against": a, "minimum": m} for a, m in conditions] for k, conditions in report.TARGETS.items()}
 
 
 def _names(value: str | None, choices: list[str], what: str, parser: argparse.ArgumentParser) -> list[str]:
@@ -278,11 +300,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --load: comma-separated OMP_WAIT_POLICY settings to compare "
                              f"({', '.join(load.POLICIES)}, or spincount=N for GOMP_SPINCOUNT=N; "
                              "default: default,passive)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: recompute the ratios and targets of OUT/results.json "
+                             "with this code and rewrite results.md, results.json and the plots")
     parser.add_argument("--shared-workers", action="store_true",
                         help="smoke tests only: one worker per framework, two at a time "
                              "(timings and RSS not comparable)")
     args = parser.parse_args(argv)
 
+    if args.report_only:
+        if not os.path.exists(os.path.join(args.out, "results.json")):
+            parser.error(f"--report-only: {os.path.join(args.out, 'results.json')} does not exist; "
+                         "run the benchmark with this --out first")
+        print(rewrite_report(args.out))
+        return 0
     preset = args.preset or ("quick" if args.quick else "full")
     names = _names(args.systems, list(SYSTEMS), "systems", parser)
     workloads = _names(args.workloads, list(PRESETS[preset].workloads), "workloads", parser)

@@ -10,18 +10,23 @@ zero-fills them one page fault at a time. On W5 that was 6,000–11,000 minor pa
 
 :func:`keep_freed_memory` raises both thresholds once per process with ``mallopt``:
 
-* ``M_MMAP_THRESHOLD`` = 32 MiB (the largest value glibc accepts on 64-bit): blocks up to that
-  size come from the heap, not from a private ``mmap`` each;
-* ``M_TRIM_THRESHOLD`` = 256 MiB: up to that much free memory at the top of the heap stays
-  in the process for reuse instead of going back to the OS.
+* ``M_MMAP_THRESHOLD`` = 128 MiB (32 MiB where glibc refuses more: older releases cap it at
+  half their 64 MiB heap size): blocks up to that size come from the heap, not from a private
+  ``mmap`` each. Larger blocks — a 32-channel 28 × 28 float32 map of more than ~1,300 chains
+  (~330 with the fallback) — are still mapped and faulted in per allocation;
+* ``M_TRIM_THRESHOLD`` = 256 MiB: free memory at the top of each heap is returned to the OS
+  only beyond that much.
 
-Cost: a process may keep up to 256 MiB it has freed (what a caching allocator such as
-jemalloc or tcmalloc does by design). ebm calls it the first time chains are sampled on the
-CPU (:meth:`ebm_core.Sampler.run`, hence training and evaluation). It changes nothing when
+Cost: up to 256 MiB of freed memory at the top of each heap stays in the process (free blocks
+below live ones are never returned, with or without the tuning), as a caching allocator such
+as jemalloc or tcmalloc keeps memory by design. ebm calls it the first time chains are
+sampled on the CPU (:meth:`ebm_core.Sampler.run`, hence training and evaluation). It changes
+nothing when
 
-* ``EBM_MALLOC_TUNING=0`` is set (opt out),
-* the user already chose thresholds (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``
-  or ``glibc.malloc.*`` in ``GLIBC_TUNABLES``) — their choice stays, or
+* ``EBM_MALLOC_TUNING`` is ``0``, ``false``, ``no`` or ``off`` (opt out),
+* the user already chose thresholds (any of ``MALLOC_MMAP_THRESHOLD_``,
+  ``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_TOP_PAD_``, ``MALLOC_MMAP_MAX_``, or the same settings as
+  ``glibc.malloc.*`` in ``GLIBC_TUNABLES``) — their choice stays, or
 * the C library is not glibc (macOS, Windows, musl).
 
 Example::
@@ -41,8 +46,10 @@ from collections.abc import Mapping
 
 #: Opt-out switch: ``EBM_MALLOC_TUNING=0`` leaves glibc's defaults alone.
 OPT_OUT_ENV = "EBM_MALLOC_TUNING"
-#: Blocks up to this size come from the heap (glibc's maximum on 64-bit: HEAP_MAX_SIZE / 2).
-MMAP_THRESHOLD_BYTES = 32 << 20
+_OPT_OUT_VALUES = ("0", "false", "no", "off")
+#: Blocks up to this size come from the heap; the fallback is older glibc's maximum (64-bit).
+MMAP_THRESHOLD_BYTES = 128 << 20
+MMAP_THRESHOLD_FALLBACK_BYTES = 32 << 20
 #: Free memory kept at the top of the heap before it is returned to the OS.
 TRIM_THRESHOLD_BYTES = 256 << 20
 
@@ -51,15 +58,18 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
 _USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
+_USER_TUNABLES = ("glibc.malloc.mmap_threshold", "glibc.malloc.trim_threshold", "glibc.malloc.top_pad",
+                  "glibc.malloc.mmap_max")
 
 
 def skip_reason(environ: Mapping[str, str] | None = None) -> str | None:
     """Why :func:`keep_freed_memory` would leave ``malloc`` alone, or ``None`` if it would tune it."""
     environ = os.environ if environ is None else environ
-    if environ.get(OPT_OUT_ENV, "").strip() == "0":
-        return f"{OPT_OUT_ENV}=0"
+    opt_out = environ.get(OPT_OUT_ENV, "").strip()
+    if opt_out.lower() in _OPT_OUT_VALUES:
+        return f"{OPT_OUT_ENV}={opt_out}"
     chosen = [name for name in _USER_SETTINGS if environ.get(name, "") != ""]
-    if "glibc.malloc." in environ.get("GLIBC_TUNABLES", ""):
+    if any(tunable in environ.get("GLIBC_TUNABLES", "") for tunable in _USER_TUNABLES):
         chosen.append("GLIBC_TUNABLES")
     if chosen:
         return f"the user set {', '.join(chosen)}"
@@ -73,7 +83,9 @@ def keep_freed_memory() -> bool:
     """Raise glibc's mmap and trim thresholds (see the module docstring); True when applied.
 
     Runs once per process (the answer is cached). Never raises: a C library without
-    ``mallopt`` or one that rejects a value leaves the defaults, and the answer is False.
+    ``mallopt``, or one that rejects both mmap thresholds, leaves the defaults and the answer
+    is False. (Once an mmap threshold is accepted glibc has stopped adjusting its thresholds;
+    the trim threshold, which glibc accepts at any size, then follows.)
     """
     if skip_reason() is not None:
         return False
@@ -82,7 +94,8 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    # The mmap threshold first: setting either one turns off glibc's dynamic adjustment.
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
-    )
+    # The mmap threshold first: a refused value changes nothing, an accepted one turns off
+    # glibc's dynamic adjustment of both thresholds.
+    if not (mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) or mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_FALLBACK_BYTES)):
+        return False
+    return bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))

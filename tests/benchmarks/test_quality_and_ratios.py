@@ -72,6 +72,28 @@ def test_a_wrong_fast_path_does_not_meet_its_target():
     assert row["target"]["met"] is False
 
 
+@pytest.mark.parametrize(
+    ("blackjax", "met"), [(50.0, True), (150.0, False)],  # iterations/s; ebm-fused runs 100
+)
+def test_training_must_beat_both_reference_times(blackjax, met):
+    """Training's target has two conditions (≤ 0.5× TorchEBM's, ≤ 1.0× BlackJAX's time)."""
+    systems = {
+        name: {"status": "ok", "workloads": {"train": {
+            **_entry(value, True), "median_s": 1.0 / value, "workload": {"kind": "train", "work": 1}}}}
+        for name, value in (("ebm-fused", 100.0), ("torchebm", 40.0), ("blackjax", blackjax))
+    }
+    target = report.compute_ratios(systems, ["torchebm", "blackjax"], ["train"])["train"]["target"]
+    assert [(c["reference"], c["ratio"]) for c in target["conditions"]] == [
+        ("torchebm", pytest.approx(2.5)), ("blackjax", pytest.approx(100.0 / blackjax))]
+    assert target["met"] is met
+    line = next(l for l in report.throughput_table({
+        "system_order": list(systems), "workload_order": ["train"], "systems": systems,
+        "ratios": {"train": {"target": target}},
+        "workloads": {"train": {"kind": "train", "title": "PCD", "unit": "iterations/s"}},
+    }) if l.startswith("| train"))
+    assert "≤ 0.5× torchebm's time and ≤ 1× blackjax's time" in line
+
+
 def test_a_missing_system_is_reported_not_skipped(monkeypatch):
     ghost = System(
         name="ghost", requires=("no_such_module_for_ebm_benchmarks",), prepare=lambda w, i: None,

@@ -59,6 +59,7 @@ def test_sampling_on_cpu_stops_freed_activations_from_faulting_back_in() -> None
     ("environ", "reason"),
     [
         ({"EBM_MALLOC_TUNING": "0"}, "EBM_MALLOC_TUNING=0"),
+        ({"EBM_MALLOC_TUNING": " Off "}, "EBM_MALLOC_TUNING=Off"),
         ({"MALLOC_TRIM_THRESHOLD_": "1000000"}, "the user set MALLOC_TRIM_THRESHOLD_"),
         ({"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TOP_PAD_": "0"}, "the user set MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_"),
         ({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=1"}, "the user set GLIBC_TUNABLES"),
@@ -72,6 +73,7 @@ def test_other_settings_do_not_count_as_a_choice(monkeypatch) -> None:
     monkeypatch.setattr(platform, "system", lambda: "Linux")
     monkeypatch.setattr(platform, "libc_ver", lambda: ("glibc", "2.36"))
     assert malloc_tuning.skip_reason({"EBM_MALLOC_TUNING": "1", "GLIBC_TUNABLES": "glibc.cpu.x86_ibt=on"}) is None
+    assert malloc_tuning.skip_reason({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}) is None  # not a threshold
 
 
 def test_only_glibc_is_tuned(monkeypatch) -> None:
