@@ -47,7 +47,7 @@ class DivergenceWarning(RuntimeWarning):
 
 def nonfinite_chains(x: torch.Tensor, energy: torch.Tensor) -> torch.Tensor:
     """``(chains,)`` bool: rows of ``x`` with a non-finite element, or a non-finite energy."""
-    return _nonfinite_rows(x) | ~torch.isfinite(energy)
+    return nonfinite_rows(x) | ~torch.isfinite(energy)
 
 
 def nonfinite_state(state: Any) -> torch.Tensor:
@@ -56,15 +56,16 @@ def nonfinite_state(state: Any) -> torch.Tensor:
 
     A tensor op (no host synchronisation), so the loop can OR it into a sticky flag each step.
     """
-    bad = _nonfinite_rows(state.x)
+    bad = nonfinite_rows(state.x)
     if state.grad is not None:
-        bad |= _nonfinite_rows(state.grad)
+        bad |= nonfinite_rows(state.grad)
     if state.energy is not None:
         bad |= ~torch.isfinite(state.energy)
     return bad
 
 
-def _nonfinite_rows(t: torch.Tensor) -> torch.Tensor:
+def nonfinite_rows(t: torch.Tensor) -> torch.Tensor:
+    """``(rows,)`` bool: rows of ``t`` (first dimension) holding a ±inf or NaN element."""
     # 0·v is NaN exactly when v is ±inf or NaN, and a sum of zeros cannot overflow, so a row's
     # sum of 0·t is NaN iff the row has a non-finite element. Two passes over t instead of
     # isfinite's four plus the reduction: 24 µs against 127 µs for 64 × 784 float32 (2 threads).

@@ -77,7 +77,12 @@ class SampleResult:
 
     @functools.cached_property
     def energy(self) -> torch.Tensor:
-        """``E(samples)``: ``energy_source`` itself, or its result (computed once)."""
+        """``E(samples)``: ``energy_source`` itself, or its result (computed once).
+
+        For a sampler that does not carry E (ULA's torch path, and chain kernels that return no
+        energy) it is evaluated on first read, with the energy's parameters *as they are then*:
+        read it before changing the energy (an optimiser step) if it must match the run.
+        """
         source = self.energy_source
         return source if isinstance(source, torch.Tensor) else source()
 

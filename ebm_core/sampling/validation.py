@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from ..checks import non_negative_int, optional_generator, positive_int
+from .divergence import nonfinite_rows
 
 
 def check_schedule(n_steps: Any, burn_in: Any, thin: Any) -> tuple[int, int, int]:
@@ -62,9 +63,9 @@ def starting_states(
     # One reduction: a NaN or ±inf anywhere makes the sum non-finite. A sum of finite values
     # that overflows is not proof of anything, so the element-wise check decides then.
     if not math.isfinite(float(x.sum())):
-        finite = torch.isfinite(x).reshape(x.shape[0], -1).all(dim=1)
-        if not bool(finite.all()):
-            bad = (~finite).nonzero().flatten()
+        nonfinite = nonfinite_rows(x)
+        if bool(nonfinite.any()):
+            bad = nonfinite.nonzero().flatten()
             shown = ", ".join(str(int(i)) for i in bad[:5]) + (", ..." if bad.numel() > 5 else "")
             raise ValueError(
                 f"x contains NaN or infinite values in {bad.numel()} chain(s) (rows {shown}); "
