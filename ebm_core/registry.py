@@ -65,6 +65,11 @@ class Catalog:
     failures: list[PluginFailure] = dataclasses.field(default_factory=list)
     duplicate_entry_points: list[str] = dataclasses.field(default_factory=list)
     plugins: list[PluginSource] = dataclasses.field(default_factory=list)
+    #: :meth:`Registry.exact_kernels_for`'s answers for this catalog, emptied when a plugin
+    #: is added or removed (a reload builds a new catalog).
+    exact_kernels: dict[tuple[str, str, str], tuple[ComponentRecord, ...]] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 class Registry:
@@ -154,6 +159,7 @@ class Registry:
             if self._catalog is not None:
                 self._catalog.plugins.append(source)
                 self._catalog.records.extend(records)
+                self._catalog.exact_kernels.clear()
             return source
 
     def remove_plugin(self, plugin_or_name: Any) -> None:
@@ -175,6 +181,7 @@ class Registry:
                 cat = self._catalog
                 cat.records = [r for r in cat.records if r.source not in removed]
                 cat.plugins = [p for p in cat.plugins if p not in removed]
+                cat.exact_kernels.clear()
 
     # ------------------------------------------------------------------ lookup
     def records(self, kind: str | None = None) -> list[ComponentRecord]:
@@ -223,6 +230,25 @@ class Registry:
             and r.meta.get("energy") in (energy_key, "*")
         ]
         return sorted(found, key=lambda r: r.meta.get("energy") == "*")
+
+    def exact_kernels_for(self, sampler_key: str, energy_key: str, device: str) -> tuple[ComponentRecord, ...]:
+        """The chain-kernel records for exactly this energy key (no ``"*"`` kernels), cached.
+
+        The sampling loop asks this on every run; the answer is kept per (sampler key, energy
+        key, device) on the catalog, so it lasts until a plugin is added or removed or the
+        plugins are reloaded.
+        """
+        with self._lock:
+            catalog = self.catalog
+            key = (sampler_key, energy_key, device)
+            found = catalog.exact_kernels.get(key)
+            if found is None:
+                found = tuple(
+                    r for r in self.kernels_for(sampler_key, energy_key, device)
+                    if r.meta.get("energy") == energy_key
+                )
+                catalog.exact_kernels[key] = found
+            return found
 
 
 def _check_kind(kind: str) -> None:

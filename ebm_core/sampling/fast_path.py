@@ -34,8 +34,9 @@ reshapes ``d`` back to the event shape, reports ``backend`` as the kernel's qual
 registry name, and adds the torch burn-in's gradient evaluations to the kernel's.
 
 A kernel factory is called once per run; a plugin whose kernels are costly to build should
-return a cached instance. The registry lookup itself is cached per (sampler key, energy key,
-device type) until the registry changes (a reload or an added or removed plugin).
+return a cached instance. The registry lookup itself is cached by the registry per (sampler
+key, energy key, device type) until it changes (a reload or an added or removed plugin; see
+:meth:`ebm_core.registry.Registry.exact_kernels_for`).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def find_chain_kernels(
         return [], f"{type(sampler).__name__} declares no kernel_key on its own class"
     if energy_key is None:
         return [], f"{type(energy).__name__} declares no kernel_key on its own class"
-    records = _RECORDS.lookup(sampler_key, energy_key, device.type)
+    records = REGISTRY.exact_kernels_for(sampler_key, energy_key, device.type)
     if not records:
         return [], (
             f"no kernel registered for sampler={sampler_key!r}, energy={energy_key!r}, "
@@ -104,38 +105,6 @@ def find_chain_kernels(
     return candidates, None
 
 
-class _RecordCache:
-    """Chain-kernel records for exactly one energy key (``"*"`` kernels excluded) per
-    (sampler key, energy key, device type), valid for one state of the registry: its catalog
-    object, that catalog's record list (both held here, so neither identity can be reused)
-    and the list's length. ``reload``, ``add_plugin`` and ``remove_plugin`` each change one of
-    the three, which empties the cache. Factories are not cached: they still run once per run.
-    """
-
-    def __init__(self) -> None:
-        self.catalog: Any = None
-        self.records: list | None = None
-        self.length = -1
-        self.found: dict[tuple[str, str, str], list] = {}
-
-    def lookup(self, sampler_key: str, energy_key: str, device_type: str) -> list:
-        catalog = REGISTRY.catalog
-        records = catalog.records
-        if catalog is not self.catalog or records is not self.records or len(records) != self.length:
-            self.catalog, self.records, self.length, self.found = catalog, records, len(records), {}
-        key = (sampler_key, energy_key, device_type)
-        found = self.found.get(key)
-        if found is None:
-            found = [
-                r
-                for r in REGISTRY.kernels_for(sampler_key, energy_key, device_type)
-                if r.meta.get("energy") == energy_key
-            ]
-            self.found[key] = found
-        return found
-
-
-_RECORDS = _RecordCache()
 
 
 def choose_chain_kernel(
