@@ -13,9 +13,9 @@ Reported per workload, system and policy:
 
 ``default`` runs the workers without ``OMP_WAIT_POLICY`` (OpenMP's spin-then-sleep default),
 ``passive``/``active`` set it, and ``spincount=N`` leaves it unset but sets ``GOMP_SPINCOUNT=N``
-(spin N rounds, then sleep: what the ``ebm`` command sets) — before the worker imports torch, as
-the ``ebm`` command does (:mod:`ebm_launcher`). The load averages before and after each phase are recorded beside the
-figures, since other jobs on the machine change them. Writes ``load.json`` and ``load.md``.
+(spin N rounds, then sleep; the ``ebm`` command sets N = 10,000) — all before the worker imports
+torch, as :mod:`ebm_launcher` does. The load averages before and after each phase are recorded
+beside the figures, since other jobs on the machine change them. Writes ``load.json`` and ``load.md``.
 
 Example::
 

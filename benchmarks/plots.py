@@ -39,6 +39,11 @@ def _save(fig: Any, path: str) -> None:
         fig.savefig(tmp, dpi=110, format="png")
 
 
+def _primary_target(key: str) -> tuple[str, float | None]:
+    """The first condition of ``key``'s target — the one the ratio plot draws — or ("best", None)."""
+    return TARGETS.get(key, (("best", None),))[0]
+
+
 def _series(scaling: dict, variable: str, key: str, field: str) -> dict[str, tuple[list, list]]:
     series = {}
     for name, data in scaling.items():
@@ -79,7 +84,7 @@ def _ratio_plot(report: dict, path: str) -> None:
         values = []
         for key in keys:
             row = report["ratios"][key]
-            against = TARGETS.get(key, (("best", None),))[0][0]
+            against = _primary_target(key)[0]
             mine = row.get(name, {})
             ratio = mine.get("vs_best") if against == "best" else mine.get("vs_peer", {}).get(against)
             values.append(ratio or 0.0)
@@ -88,12 +93,12 @@ def _ratio_plot(report: dict, path: str) -> None:
         ax.bar(xs, values, width, label=name, color=STYLE[name][0])
     for j, key in enumerate(keys):
         if key in TARGETS:
-            ax.hlines(TARGETS[key][0][1], j - 0.45, j + 0.45, colors="black", linestyles="dashed")
+            ax.hlines(_primary_target(key)[1], j - 0.45, j + 0.45, colors="black", linestyles="dashed")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")
-    shown = [v for v in plotted if v > 0] + [TARGETS[k][0][1] for k in keys if k in TARGETS] + [1.0]
+    shown = [v for v in plotted if v > 0] + [_primary_target(k)[1] for k in keys if k in TARGETS] + [1.0]
     ax.set_ylim(min(shown) / 2, max(shown) * 3)
-    labels = [f"{k}\nvs {'best' if TARGETS.get(k, (('best',),))[0][0] == 'best' else TARGETS[k][0][0]}" for k in keys]
+    labels = [f"{k}\nvs {_primary_target(k)[0]}" for k in keys]
     ax.set_xticks(range(len(keys)), labels)
     ax.set_ylabel("speed ratio (× faster); dashed: target")
     ax.set_title("ebm vs the best peer (same run)")

@@ -105,8 +105,6 @@ def find_chain_kernels(
     return candidates, None
 
 
-
-
 def choose_chain_kernel(
     candidates: list[tuple[str, ChainKernel]],
     sampler: Any,
