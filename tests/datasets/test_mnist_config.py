@@ -1,8 +1,8 @@
 """configs/mnist_5k.toml (a conv EBM, PCD with a replay buffer, on 28×28 MNIST-5k) loads and trains.
 
 The full run (``ebm train --config configs/mnist_5k.toml``) is a documented command, not a test;
-this one trains 2 steps at tiny size (width-4 conv net, batch 8, 1 Langevin step, a buffer of
-16) to check the configuration, the image outputs and the recorded preprocessing. Deterministic.
+this one trains 2 steps at tiny size (two 4-channel convolutions, batch 8, 1 Langevin step, a
+buffer of 16) to check the configuration, the image outputs and the recorded preprocessing. Deterministic.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def test_config_names_a_conv_ebm_trained_by_pcd_on_mnist_5k() -> None:
 def test_config_trains_two_steps_at_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "run"
     code = main(["train", "--config", str(CONFIG), "--steps", "2", "--batch-size", "8", "--out", str(out),
-                 "--set", "energy.width=4", "--set", "energy.depth=1", "--set", "loss.k=1",
+                 "--set", "energy.channels=[4, 4]", "--set", "loss.k=1",
                  "--set", "loss.buffer_size=16", "--set", "eval_every=2", "--set", "eval_samples=8",
                  "--set", "eval_steps=1", "--set", "heldout=16", "--no-progress"])
     assert code == 0
