@@ -77,10 +77,11 @@ def compute_ratios(systems: dict[str, dict], peers: list[str], keys: list[str]) 
             fused = row.get("ebm-torch" if key in JUDGED_ON_TORCH else "ebm-fused", {})
             conditions = [_condition(fused, against, minimum, best) for against, minimum in TARGETS[key]]
             met = [c["met"] for c in conditions]
-            # The first condition's fields at the top level; "met" covers every condition.
+            # The first condition's fields at the top level; "met" covers every condition: no when
+            # any is missed, "—" when none is missed but one cannot be computed (a peer missing).
             row["target"] = {
                 **conditions[0],
-                "met": None if None in met else all(met),
+                "met": False if False in met else (None if None in met else True),
                 **({"conditions": conditions} if len(conditions) > 1 else {}),
             }
         ratios[key] = row

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import torch
 
-import ebm_core
 from ebm_core.cli import components
-from ebm_core.cli.config import component
 from ebm_core.image_grid import plot_image_grids
+from ebm_core.training.checkpoint import load_checkpoint
 
 
 def main() -> None:
@@ -28,11 +27,10 @@ def main() -> None:
     parser.add_argument("out", type=Path, nargs="?", default=Path("docs/images/mnist-5k-buffer.png"))
     args = parser.parse_args()
     config = json.loads((args.run / "config.json").read_text())
-    checkpoint = torch.load(args.run / "checkpoint.pt", weights_only=True)
+    checkpoint = load_checkpoint(args.run / "checkpoint.pt")  # onto the CPU, weights only
     buffer = checkpoint["ranks"][0]["loss"]["buffer.samples"]
     chosen = buffer[torch.randperm(len(buffer), generator=torch.Generator().manual_seed(0))[:64]]
-    name, kwargs = component(config, "dataset")
-    heldout = components.heldout_data(config, ebm_core.dataset(name, **kwargs), 64, config["seed"])
+    heldout = components.heldout_data(config, components.build_dataset(config), 64, config["seed"])
     title = f"configs/mnist_5k.toml after {checkpoint['step']:,} steps"
     path = plot_image_grids({"test images": heldout, "replay buffer (model samples)": chosen}, args.out, title=title)
     print(path)

@@ -94,6 +94,19 @@ def test_training_must_beat_both_reference_times(blackjax, met):
     assert "≤ 0.5× torchebm's time and ≤ 1× blackjax's time" in line
 
 
+def test_a_missed_condition_fails_the_target_even_when_another_cannot_be_computed():
+    """Training with TorchEBM missing (no ratio) and BlackJAX faster: "no", not "—"."""
+    systems = {
+        name: {"status": "ok", "workloads": {"train": {
+            **_entry(value, True), "median_s": 1.0 / value, "workload": {"kind": "train", "work": 1}}}}
+        for name, value in (("ebm-fused", 100.0), ("blackjax", 150.0))
+    }
+    systems["torchebm"] = {"status": "missing", "reason": "not installed", "workloads": {}}
+    target = report.compute_ratios(systems, ["torchebm", "blackjax"], ["train"])["train"]["target"]
+    assert [c["met"] for c in target["conditions"]] == [None, False]
+    assert target["met"] is False
+
+
 def test_a_missing_system_is_reported_not_skipped(monkeypatch):
     ghost = System(
         name="ghost", requires=("no_such_module_for_ebm_benchmarks",), prepare=lambda w, i: None,

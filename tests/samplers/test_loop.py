@@ -205,3 +205,15 @@ def test_the_per_step_finiteness_check_flags_exactly_the_rows_with_inf_or_nan(dt
     x[5, 0] = -big
     flags = nonfinite_chains(x, torch.zeros(6, dtype=dtype))
     assert flags.tolist() == [False, True, True, True, False, False]
+
+
+def test_the_row_check_reads_channels_last_images_and_single_values() -> None:
+    """Rows of a channels-last (non-contiguous) image batch and of a 1-D tensor, without reshaping."""
+    from ebm_core.sampling.divergence import nonfinite_rows
+
+    images = torch.zeros(4, 3, 5, 5).contiguous(memory_format=torch.channels_last)
+    images[1, 2, 4, 0] = float("nan")
+    images[3, 0, 0, 4] = float("-inf")
+    assert not images.is_contiguous()
+    assert nonfinite_rows(images).tolist() == [False, True, False, True]
+    assert nonfinite_rows(torch.tensor([0.0, float("inf"), 1.0])).tolist() == [False, True, False]
