@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
                         help="full (default), quick, or smoke (tests only: tiny sizes)")
     parser.add_argument("--systems", default=None, help=f"comma-separated subset of {', '.join(SYSTEMS)}")
-    parser.add_argument("--workloads", default=None, help="comma-separated subset of W1,W2,W3,W4,train (the default) "
+    parser.add_argument("--workloads", default=None, help="comma-separated subset of W1,W2,W3,W4,train,W5,W6 (the default) "
                              "and N1,N2,T1 (NUTS and tempering: only when named)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling sweeps")
     parser.add_argument("--rounds", type=int, default=1,

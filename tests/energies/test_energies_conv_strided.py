@@ -119,3 +119,24 @@ def test_langevin_chains_match_the_plain_path() -> None:
         a, b = statistic(fast), statistic(reference)
         z = (a.mean() - b.mean()) / torch.sqrt(a.var() / a.numel() + b.var() / b.numel())
         assert abs(float(z)) < 5, float(z)
+
+
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_kernel_params_are_the_weights_the_forward_pass_applies(spectral_norm: bool) -> None:
+    """E(x) recomputed from ``kernel_params()`` alone (conv, SiLU, sum, head) equals E(x)."""
+    torch.manual_seed(1)
+    energy = ebm_core.energy("conv", event_shape=(2, 9, 9), channels=(3, 5, 4), spectral_norm=spectral_norm)
+    params = energy.kernel_params()
+    assert params["architecture"] == "strided" and tuple(params["event_shape"]) == (2, 9, 9)
+    assert params["strides"] == (1, 2, 2)
+    assert not any(t.requires_grad for t in (*params["weights"], params["head_weight"]))
+    x = _points((2, 9, 9), n=3).float()
+    h = x
+    for w, b, s in zip(params["weights"], params["biases"], params["strides"]):
+        h = F.silu(F.conv2d(h, w, b, stride=s, padding=1))
+    expected = h.sum((-2, -1)) @ params["head_weight"].T + params["head_bias"]
+    torch.testing.assert_close(expected.squeeze(1), energy(x).detach(), rtol=1e-5, atol=1e-5)
+
+
+def test_kernel_params_of_the_residual_net_name_only_its_architecture() -> None:
+    assert ebm_core.energy("conv", event_shape=(1, 8, 8)).kernel_params() == {"architecture": "residual"}

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../ebm/args.h"
+#include "../ebm/conv_stem_args.h"
 #include "../ebm/mlp_args.h"
 
 #define EBM_DECLARE_CPU_BACKEND(isa)                                                     \
@@ -21,6 +22,8 @@
   void sample_normals(DType dtype, uintptr_t out, int64_t chains, int64_t dim, uint64_t seed, \
                       uint64_t step);                                                    \
   void run_mlp_langevin(const MlpChainArgs& args);                                       \
+  void conv_stem_forward(const ConvStemArgs& args);                                      \
+  void conv_stem_backward(const ConvStemArgs& args);                                     \
   }
 
 EBM_DECLARE_CPU_BACKEND(baseline)
@@ -39,6 +42,12 @@ void langevin_update(const UpdateArgs& args);
 
 /// K fused ULA steps on an MLP energy with SiLU (cpu_mlp.cpp), OpenMP over blocks of chains.
 void run_mlp_langevin(const MlpChainArgs& args);
+
+/// The fused first convolution + SiLU of a conv energy (cpu_conv_stem.cpp): a = SiLU(conv(x)).
+void conv_stem_forward(const ConvStemArgs& args);
+
+/// Its input gradient: ∇ₓ = convᵀ(g ⊙ SiLU′(conv(x))), z recomputed from x.
+void conv_stem_backward(const ConvStemArgs& args);
 
 /// out (chains, dim) ← the standard normals the chain kernels draw for (chain, step).
 void sample_normals(DType dtype, uintptr_t out, int64_t chains, int64_t dim, uint64_t seed,

@@ -17,6 +17,8 @@ struct Backend {
   void (*langevin_update)(const UpdateArgs&);
   void (*sample_normals)(DType, uintptr_t, int64_t, int64_t, uint64_t, uint64_t);
   void (*run_mlp_langevin)(const MlpChainArgs&);
+  void (*conv_stem_forward)(const ConvStemArgs&);
+  void (*conv_stem_backward)(const ConvStemArgs&);
   bool (*supported)();
 };
 
@@ -42,14 +44,14 @@ bool has_v4() {
 const Backend kBackends[] = {
 #if defined(EBM_HAVE_ISA_X86_64_V4)
     {"x86-64-v4", x86_64_v4::run_chains, x86_64_v4::langevin_update, x86_64_v4::sample_normals,
-     x86_64_v4::run_mlp_langevin, has_v4},
+     x86_64_v4::run_mlp_langevin, x86_64_v4::conv_stem_forward, x86_64_v4::conv_stem_backward, has_v4},
 #endif
 #if defined(EBM_HAVE_ISA_X86_64_V3)
     {"x86-64-v3", x86_64_v3::run_chains, x86_64_v3::langevin_update, x86_64_v3::sample_normals,
-     x86_64_v3::run_mlp_langevin, has_v3},
+     x86_64_v3::run_mlp_langevin, x86_64_v3::conv_stem_forward, x86_64_v3::conv_stem_backward, has_v3},
 #endif
     {"baseline", baseline::run_chains, baseline::langevin_update, baseline::sample_normals,
-     baseline::run_mlp_langevin, always},
+     baseline::run_mlp_langevin, baseline::conv_stem_forward, baseline::conv_stem_backward, always},
 };
 
 const Backend& choose() {
@@ -85,6 +87,10 @@ void run_chains(const ChainArgs& args) { active().run_chains(args); }
 void langevin_update(const UpdateArgs& args) { active().langevin_update(args); }
 
 void run_mlp_langevin(const MlpChainArgs& args) { active().run_mlp_langevin(args); }
+
+void conv_stem_forward(const ConvStemArgs& args) { active().conv_stem_forward(args); }
+
+void conv_stem_backward(const ConvStemArgs& args) { active().conv_stem_backward(args); }
 
 void sample_normals(DType dtype, uintptr_t out, int64_t chains, int64_t dim, uint64_t seed,
                     uint64_t step) {

@@ -6,9 +6,6 @@
 #include <cstdint>
 #include <vector>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 #include "../ebm/chain.h"
 #include "../ebm/dispatch.h"
@@ -16,6 +13,7 @@
 #include "../ebm/update.h"
 #include "cpu_backend.h"
 #include "pack_lanes.h"
+#include "simd_float.h"
 
 #ifndef EBM_CPU_ISA
 #error "compile with -DEBM_CPU_ISA=<namespace> (see CMakeLists.txt)"
@@ -27,14 +25,7 @@ namespace {
 // Below this many updated elements one thread is faster than waking the OpenMP team.
 constexpr int64_t kParallelElements = 1 << 14;
 
-int thread_count(int requested) {
-#if defined(_OPENMP)
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
+using simd::thread_count;
 
 /// Runs every chain of `a`, `width` chains per SIMD block; the blocks are independent.
 template <class T, class StepTag, class Energy>

@@ -31,19 +31,13 @@
 #include <string>
 #include <vector>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-#if defined(__AVX__)
-#include <immintrin.h>
-#endif
-
 #include "../ebm/langevin.h"
 #include "../ebm/mlp_args.h"
 #include "../ebm/update.h"
 #include "blas.h"
 #include "cpu_backend.h"
 #include "pack_lanes.h"
+#include "simd_float.h"
 
 #ifndef EBM_CPU_ISA
 #error "compile with -DEBM_CPU_ISA=<namespace> (see CMakeLists.txt)"
@@ -52,66 +46,12 @@
 namespace ebm::cpu::EBM_CPU_ISA {
 namespace {
 
-using L = PackLanes<float>;
-using V = L::V;
+using namespace simd;
 using S = ScalarLanes<float>;
-constexpr int kW = L::width;
 constexpr int kNormals = kNormalsPerBlock<float>;
 constexpr int64_t kHandFanIn = 8;            // first layer by hand up to this input dimension
 constexpr int64_t kBlockBytes = 512 * 1024;  // a block's workspace, to stay in L2
 constexpr int64_t kMaxBlock = 512;
-
-inline V splat(float v) { return V{} + v; }
-inline V load(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, V v) { std::memcpy(p, &v, sizeof v); }
-/// Σ of the lanes, pairwise (lane i + lane i + W/2, …): log₂W dependent adds instead of W.
-inline float hsum(V v) {
-  float t[kW];
-  std::memcpy(t, &v, sizeof t);
-  for (int w = kW / 2; w >= 1; w /= 2)
-    for (int i = 0; i < w; ++i) t[i] += t[i + w];
-  return t[0];
-}
-int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
-
-/// eˣ, Cephes expf: x = n ln 2 + r with |r| ≤ ½ ln 2, a degree-6 polynomial in r (≤ 2 ulp).
-/// x is clamped to [−87, 88] (no overflow to inf, no denormal scale); NaN stays NaN.
-inline V exp_v(V x) {
-  x = x > splat(88.0f) ? splat(88.0f) : x;
-  x = x < splat(-87.0f) ? splat(-87.0f) : x;
-  const V n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  V r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  V p = splat(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const V e = p * r * r + r + 1.0f;
-  const L::U bits = (__builtin_bit_cast(L::U, __builtin_convertvector(n, L::I)) + 127u) << 23;
-  return e * __builtin_bit_cast(V, bits);
-}
-
-/// 1/x for x ≥ 1: the hardware estimate refined by one Newton step, r (2 − x r) (≈ 1 ulp); a
-/// division costs 10–20 cycles per vector and was the largest share of this kernel.
-inline V reciprocal(V x) {
-#if defined(__AVX512F__)
-  const V r = __builtin_bit_cast(V, _mm512_rcp14_ps(__builtin_bit_cast(__m512, x)));
-  return r * (splat(2.0f) - x * r);
-#elif defined(__AVX__)
-  const V r = __builtin_bit_cast(V, _mm256_rcp_ps(__builtin_bit_cast(__m256, x)));
-  return r * (splat(2.0f) - x * r);
-#else
-  return splat(1.0f) / x;
-#endif
-}
-
-inline V sigmoid(V u) { return reciprocal(splat(1.0f) + exp_v(-u)); }
 
 /// One aligned float buffer.
 struct Buffer {
@@ -195,7 +135,7 @@ void hidden_pass(float* z, float* s, const float* b, int64_t rows, int64_t p) {
       const V u = load(zr + j) + load(b + j);
       const V sig = sigmoid(u);
       store(zr + j, u * sig);
-      store(sr + j, sig * (splat(1.0f) + u * (splat(1.0f) - sig)));
+      store(sr + j, silu_slope(u, sig));
     }
   }
 }
@@ -207,7 +147,7 @@ void output_grad_pass(float* z, const float* b, const float* w_out, int64_t rows
     for (int64_t j = 0; j < p; j += kW) {
       const V u = load(zr + j) + load(b + j);
       const V sig = sigmoid(u);
-      store(zr + j, load(w_out + j) * (sig * (splat(1.0f) + u * (splat(1.0f) - sig))));
+      store(zr + j, load(w_out + j) * silu_slope(u, sig));
     }
   }
 }
@@ -408,15 +348,6 @@ class BlockRunner {
   LangevinMove<float> move_;
   PhiloxKey key_;
 };
-
-int thread_count(int requested) {
-#if defined(_OPENMP)
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
 
 void check(const MlpChainArgs& a) {
   const auto fail = [](const std::string& what) { throw std::invalid_argument("MlpChainArgs: " + what); };

@@ -9,6 +9,7 @@
 #include "../cpu/blas.h"
 #include "../cpu/cpu_backend.h"
 #include "../ebm/args.h"
+#include "../ebm/conv_stem_args.h"
 #include "../ebm/mlp_args.h"
 #include "../ebm/philox.h"
 #if defined(EBM_WITH_CUDA)
@@ -164,6 +165,23 @@ PYBIND11_MODULE(_native, m) {
       .def_readwrite("n_threads", &ebm::MlpChainArgs::n_threads)
       .def_readwrite("block_chains", &ebm::MlpChainArgs::block_chains);
 
+  py::class_<ebm::ConvStemArgs> stem_args(m, "ConvStemArgs",
+                                          "One fused conv-stem pass (see conv_stem_args.h).");
+  stem_args.def(py::init<>())
+      .def_readwrite("images", &ebm::ConvStemArgs::images)
+      .def_readwrite("in_channels", &ebm::ConvStemArgs::in_channels)
+      .def_readwrite("height", &ebm::ConvStemArgs::height)
+      .def_readwrite("width", &ebm::ConvStemArgs::width)
+      .def_readwrite("out_channels", &ebm::ConvStemArgs::out_channels)
+      .def_readwrite("x", &ebm::ConvStemArgs::x)
+      .def_readwrite("weight", &ebm::ConvStemArgs::weight)
+      .def_readwrite("bias", &ebm::ConvStemArgs::bias)
+      .def_readwrite("activation", &ebm::ConvStemArgs::activation)
+      .def_readwrite("grad_activation", &ebm::ConvStemArgs::grad_activation)
+      .def_readwrite("grad_x", &ebm::ConvStemArgs::grad_x)
+      .def_readwrite("n_threads", &ebm::ConvStemArgs::n_threads);
+  m.attr("CONV_STEM_MAX_IN_CHANNELS") = ebm::kConvStemMaxInChannels;
+
   m.def("philox4x32_10", &philox, py::arg("counter"), py::arg("key"),
         "Philox4x32-10 of a 4-word counter under a 2-word key (for known-answer tests).");
   m.def("build_info", &build_info, "How this module was built.");
@@ -177,6 +195,12 @@ PYBIND11_MODULE(_native, m) {
   m.def("run_mlp_langevin_cpu", &ebm::cpu::run_mlp_langevin, py::arg("args"),
         py::call_guard<py::gil_scoped_release>(),
         "Fused ULA chains on an MLP energy with SiLU on the CPU (host pointers).");
+  m.def("conv_stem_forward_cpu", &ebm::cpu::conv_stem_forward, py::arg("args"),
+        py::call_guard<py::gil_scoped_release>(),
+        "a <- SiLU(conv3x3(x) + b), channels-last (the fused first layer of a conv energy).");
+  m.def("conv_stem_backward_cpu", &ebm::cpu::conv_stem_backward, py::arg("args"),
+        py::call_guard<py::gil_scoped_release>(),
+        "grad_x <- conv3x3^T(g * SiLU'(conv3x3(x) + b)) for g = dE/da, channels-last.");
   m.def("sgemm_rowmajor", &sgemm_rowmajor, py::arg("sgemm"), py::arg("trans_a"), py::arg("trans_b"),
         py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a"), py::arg("lda"), py::arg("b"),
         py::arg("ldb"), py::arg("c"), py::arg("ldc"), py::call_guard<py::gil_scoped_release>(),

@@ -3,7 +3,8 @@
 Found through the entry point ``ebm_cuda = "ebm_cuda.plugin"`` in group ``ebm``; ebm-core never
 imports ebm-cuda directly. One kernel record per (sampler, energy, device), named
 ``"<sampler>/<energy>/<device>"`` (e.g. ``"mala/double_well/cpu"``), the fused ULA chain on
-the built-in ``mlp`` energy with SiLU ``"langevin/mlp/cpu"``, plus the any-energy Langevin
+the built-in ``mlp`` energy with SiLU ``"langevin/mlp/cpu"``, ULA on the ``conv`` energy's
+strided net ``"langevin/conv/cpu"``, plus the any-energy Langevin
 update ``"langevin/update/<device>"`` (``energy="*"``). CUDA kernels are registered
 only when CUDA was compiled in; without a visible GPU they decline every request (their
 ``unsupported_reason`` says so) and the sampler falls back.
@@ -44,6 +45,13 @@ def mlp_kernel():
     return FusedMLPLangevin()
 
 
+def conv_kernel():
+    """A :class:`~ebm_cuda.conv_chain.FusedConvLangevin` (imports the native module on first call)."""
+    from .conv_chain import FusedConvLangevin
+
+    return FusedConvLangevin()
+
+
 def update_kernel(device: str):
     """A :class:`~ebm_cuda.FusedLangevinUpdate` (imports the native module on first call)."""
     from .update import FusedLangevinUpdate
@@ -61,6 +69,14 @@ def ebm_register_kernels(register) -> None:
         energy="mlp",
         device="cpu",
         description=f"fused ULA chains on the mlp energy with SiLU (C++/OpenMP + platform GEMM; {_BUILD})",
+    )
+    register(
+        "langevin/conv/cpu",
+        conv_kernel,
+        sampler="langevin",
+        energy="conv",
+        device="cpu",
+        description=f"ULA on the conv energy's strided net: native first layer + SiLU, oneDNN for the rest ({_BUILD})",
     )
     for device in _devices():
         for sampler in KERNEL_SAMPLERS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import torch
 
@@ -25,6 +25,11 @@ class Conv(Energy):
     gradients 1.4–1.8× faster than in the default NCHW layout (measured on the W5 benchmark
     net); ∇ₓE is returned in the usual contiguous layout.
 
+    Fast path: the class declares ``kernel_key = "conv"``; :meth:`kernel_params` hands a chain
+    kernel the strided net's applied weights. ebm-cuda's ``langevin/conv/cpu`` runs ULA on it
+    with the first convolution + SiLU as one native pass each way (few input channels) and
+    the other layers on oneDNN without an autograd graph.
+
     Args:
         event_shape: ``(C, H, W)`` of one image.
         width: channels of every convolution (default 32).
@@ -41,6 +46,8 @@ class Conv(Energy):
         x = torch.rand(5, 1, 8, 8)
         assert e(x).shape == (5,) and e.grad(x).shape == (5, 1, 8, 8)
     """
+
+    kernel_key: ClassVar[str] = "conv"
 
     def __init__(
         self,
@@ -78,3 +85,13 @@ class Conv(Energy):
 
     def grad(self, x: torch.Tensor, *, create_graph: bool = False) -> torch.Tensor:
         return self.energy_and_grad(x, create_graph=create_graph)[1]
+
+    def kernel_params(self) -> Mapping[str, Any]:
+        """``architecture`` — ``"strided"`` or ``"residual"`` — and, for the strided net,
+        ``event_shape`` and :meth:`StridedConvNet.applied_parameters
+        <ebm_plugins.energies.conv_net.StridedConvNet.applied_parameters>` (``weights``,
+        ``biases``, ``strides``, ``head_weight``, ``head_bias``): the values at call time,
+        spectral normalisation applied. A kernel declines the residual net."""
+        if not isinstance(self.net, StridedConvNet):
+            return {"architecture": "residual"}
+        return {"architecture": "strided", "event_shape": self.event_shape, **self.net.applied_parameters()}

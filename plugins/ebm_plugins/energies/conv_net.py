@@ -83,9 +83,13 @@ class SpectralNormalised(nn.Module):
         weight = self.layer.weight
         return self.u.to(weight) @ weight.flatten(1) @ self.v.to(weight)
 
+    def effective_weight(self) -> torch.Tensor:
+        """``W / σ``, the weight this layer applies (differentiable in W)."""
+        return self.layer.weight / self.sigma()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._hook_weight()
-        weight = self.layer.weight / self.sigma()
+        weight = self.effective_weight()
         if isinstance(self.layer, nn.Conv2d):
             return F.conv2d(x, weight, self.layer.bias, stride=self.layer.stride, padding=self.layer.padding)
         return F.linear(x, weight, self.layer.bias)
@@ -168,6 +172,29 @@ class StridedConvNet(nn.Module):
         for conv in self.convs:
             h = F.silu(conv(h))
         return self.head(h.sum((-2, -1)))
+
+    def applied_parameters(self) -> dict[str, tuple[torch.Tensor, ...] | tuple[int, ...]]:
+        """The weights the forward pass applies (spectral normalisation divided in), detached:
+        ``weights`` / ``biases`` / ``strides`` of each convolution (3×3, padding 1) and the
+        output layer's ``head_weight`` (out_features, c₋₁) and ``head_bias`` (out_features,)."""
+        with torch.no_grad():
+            weights, biases = [], []
+            for layer in (*self.convs, self.head):
+                weight = layer.effective_weight() if isinstance(layer, SpectralNormalised) else layer.weight
+                weights.append(weight.detach())
+                biases.append(_plain(layer).bias.detach())
+        strides = tuple(int(_plain(conv).stride[0]) for conv in self.convs)
+        return {
+            "weights": tuple(weights[:-1]),
+            "biases": tuple(biases[:-1]),
+            "strides": strides,
+            "head_weight": weights[-1],
+            "head_bias": biases[-1],
+        }
+
+
+def _plain(layer: nn.Module) -> nn.Conv2d | nn.Linear:
+    return layer.layer if isinstance(layer, SpectralNormalised) else layer
 
 
 def _maybe_normalised(layer: nn.Conv2d | nn.Linear, spectral_norm: bool) -> nn.Module:

@@ -1,0 +1,209 @@
+"""ebm-cuda's ULA kernel on the ``conv`` energy's strided net (``langevin/conv/cpu``).
+
+Evidence, as for the fused MLP chain (test_mlp_chain.py):
+
+* **The native stem against torch** (deterministic, float32 tolerance): the fused first
+  convolution + SiLU and its input gradient equal ``F.silu(F.conv2d(...))`` and its autograd
+  gradient, for input channels 1–4, output channels and widths that are and are not multiples
+  of the SIMD width, and a 1×1 image.
+* **Same chains as the torch path with the same noise**: the kernel's states equal a loop of
+  ``x − h∇E(x) + σ√(2h)ξ`` with the energy's own autograd gradient and the update kernel's
+  normals (the torch path's noise for the same generator), with clamp, temperature, burn-in,
+  thinning and spectral norm.
+* **Exact one-step law**: x₁ | x₀ ~ N(x₀ − h∇E(x₀), 2hT·I); the standardised residuals of
+  3,000 chains pass a Checklist (means, covariances, KS of every marginal) against N(0, I).
+* **Same K-step law as the torch path** (accelerate=False, its own normal generator): fused −
+  torch differences of x and x² per pixel have mean 0.
+
+The two statistical checklists each have a false-fail rate of 1e-3 (Bonferroni within each),
+so this module fails a correct kernel with probability at most 2e-3; the seeds are fixed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ebm_core
+from ebm_core.kernels import ChainRequest
+from ebm_core.registry import REGISTRY
+from ebm_core.sampling.fast_path import draw_seed
+from ebm_core.testing import Checklist
+
+from ebm_cuda import _native
+from ebm_cuda.conv_chain import FusedConvLangevin
+from ebm_cuda.random import sample_normals
+
+KERNEL = "ebm-cuda:langevin/conv/cpu"
+RATE = 1e-3
+
+
+def _conv(event_shape, channels, seed: int = 0, spectral_norm: bool = False, head_scale: float = 1.0):
+    """A strided conv energy; ``head_scale`` multiplies the output layer's weight (a freshly
+    initialised net has |∇ₓE| ≈ 0.02, too flat for a statistical test to see the gradient)."""
+    torch.manual_seed(seed)
+    energy = ebm_core.energy("conv", event_shape=event_shape, channels=channels, spectral_norm=spectral_norm)
+    if head_scale != 1.0:
+        with torch.no_grad():
+            energy.net.head.weight.mul_(head_scale)
+    return energy
+
+
+def _stem_args(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> _native.ConvStemArgs:
+    args = _native.ConvStemArgs()
+    args.images, args.in_channels, args.height, args.width = x.shape
+    args.out_channels = weight.shape[0]
+    args.x, args.weight, args.bias = x.data_ptr(), weight.data_ptr(), bias.data_ptr()
+    return args
+
+
+@pytest.mark.parametrize(
+    "shape, out_channels",
+    [((64, 1, 28, 28), 32), ((5, 3, 8, 8), 20), ((3, 2, 7, 19), 33), ((4, 4, 5, 17), 16), ((2, 1, 1, 1), 1)],
+)
+def test_native_stem_equals_torch_forward_and_input_gradient(shape, out_channels) -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(shape, generator=g)
+    weight = 0.5 * torch.randn(out_channels, shape[1], 3, 3, generator=g)
+    bias = 0.1 * torch.randn(out_channels, generator=g)
+    leaf = x.clone().requires_grad_(True)
+    expected = F.silu(F.conv2d(leaf, weight, bias, padding=1))
+    upstream = torch.randn(expected.shape, generator=g)
+    (expected_grad,) = torch.autograd.grad(expected, leaf, upstream)
+
+    activation = torch.empty(expected.shape, memory_format=torch.channels_last)
+    args = _stem_args(x, weight, bias)
+    args.activation = activation.data_ptr()
+    _native.conv_stem_forward_cpu(args)
+    torch.testing.assert_close(activation, expected.detach(), rtol=1e-5, atol=1e-5)
+
+    upstream = upstream.contiguous(memory_format=torch.channels_last)
+    grad_x = torch.full_like(x, float("nan"))  # every element must be written
+    args.grad_activation, args.grad_x = upstream.data_ptr(), grad_x.data_ptr()
+    _native.conv_stem_backward_cpu(args)
+    torch.testing.assert_close(grad_x, expected_grad, rtol=1e-5, atol=5e-5)
+
+
+def _reference(energy, x0, *, steps, h, temperature, clamp, seed):
+    """The states after each step with the energy's autograd gradient and the kernel's normals."""
+    x, states = x0.clone(), []
+    for t in range(steps):
+        xi = sample_normals(x.shape[0], x[0].numel(), seed=seed, step=t).view_as(x)
+        x = x - h * energy.grad(x) + math.sqrt(2 * h * temperature) * xi
+        if clamp is not None:
+            x = x.clamp(-clamp, clamp)
+        states.append(x)
+    return states
+
+
+@pytest.mark.parametrize(
+    "event_shape, channels, spectral_norm",
+    [((1, 28, 28), (32, 64, 64), False), ((1, 9, 20), (5, 7), True), ((3, 6, 6), (17,), False)],
+)
+@pytest.mark.parametrize("clamp, temperature", [(None, 1.0), (0.8, 0.5)])
+def test_same_chains_as_the_torch_path_for_the_same_noise(event_shape, channels, spectral_norm, clamp, temperature) -> None:
+    energy = _conv(event_shape, channels, spectral_norm=spectral_norm)
+    x0 = torch.rand(7, *event_shape, generator=torch.Generator().manual_seed(1))
+    h, steps, burn_in, thin = 0.02, 5, 1, 2
+    sampler = ebm_core.sampler("langevin", energy, step_size=h, clamp=clamp, temperature=temperature)
+    result = sampler.run(x0.clone(), steps, burn_in=burn_in, thin=thin, return_trajectory=True,
+                         generator=torch.Generator().manual_seed(2))
+    assert result.backend == KERNEL, result.fallback_reason
+    seed = draw_seed(torch.Generator().manual_seed(2), torch.device("cpu"))
+    with torch.no_grad():
+        states = _reference(energy, x0, steps=steps, h=h, temperature=temperature, clamp=clamp, seed=seed)
+    torch.testing.assert_close(result.samples, states[-1], rtol=1e-5, atol=1e-5)
+    kept = torch.stack(states[burn_in + thin - 1 :: thin], dim=1)
+    torch.testing.assert_close(result.trajectory, kept, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(result.energy, energy(states[-1]).detach(), rtol=1e-5, atol=1e-4)
+    assert result.n_grad_evals == steps and not result.divergent.any()
+
+
+def test_one_step_has_the_exact_gaussian_transition_law() -> None:
+    """x₁ | x₀ ~ N(x₀ − h∇E(x₀), 2hT·I): standardised residuals are N(0, I) (16 pixels)."""
+    energy = _conv((1, 4, 4), (6, 8), seed=3, head_scale=100.0)
+    h, temperature = 0.2, 0.7
+    x0 = torch.rand(3000, 1, 4, 4, generator=torch.Generator().manual_seed(4))
+    result = ebm_core.sampler("langevin", energy, step_size=h, temperature=temperature).run(
+        x0.clone(), 1, generator=torch.Generator().manual_seed(5))
+    assert result.backend == KERNEL
+    mean = x0 - h * energy.grad(x0)
+    residual = ((result.samples - mean).double() / math.sqrt(2 * h * temperature)).reshape(3000, 16)
+    checks = Checklist(false_fail_rate=RATE)
+    checks.gaussian(residual, torch.zeros(16), torch.eye(16))
+    checks.verify()
+
+
+def test_k_steps_have_the_same_law_as_the_torch_path() -> None:
+    """Differences fused − torch (independent noise) of x and x² per pixel after 30 steps have mean 0."""
+    energy = _conv((1, 3, 3), (4, 6), seed=6, head_scale=100.0)
+    x0 = torch.full((20000, 1, 3, 3), 0.5)
+    finals = {}
+    for accelerate, seed in ((True, 8), (False, 9)):
+        result = ebm_core.sampler("langevin", energy, step_size=0.05).run(
+            x0.clone(), 30, generator=torch.Generator().manual_seed(seed), accelerate=accelerate)
+        assert (result.backend == KERNEL) == accelerate, result.backend
+        finals[accelerate] = result.samples.double().reshape(20000, 9)
+    fused, plain = finals[True], finals[False]
+    checks = Checklist(false_fail_rate=RATE)
+    checks.mean(fused - plain, torch.zeros(9), label="x")
+    checks.mean(fused**2 - plain**2, torch.zeros(9), label="x^2")
+    checks.verify()
+
+
+def test_a_non_finite_chain_is_flagged_and_leaves_the_others_alone() -> None:
+    energy = _conv((1, 6, 6), (4, 4))
+    x0 = torch.rand(10, 1, 6, 6, generator=torch.Generator().manual_seed(0))
+    x0[3] = 3e38  # finite, but the first convolution overflows to inf
+    result = ebm_core.sampler("langevin", energy, step_size=0.01).run(
+        x0.clone(), 4, generator=torch.Generator().manual_seed(0))
+    assert result.backend == KERNEL
+    assert result.divergent.tolist() == [i == 3 for i in range(10)]
+    clean = torch.arange(10) != 3
+    assert torch.isfinite(result.samples[clean]).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, dtype, why",
+    [
+        ({"event_shape": (1, 8, 8)}, torch.float32, "strided net"),
+        ({"event_shape": (5, 6, 6), "channels": (4,)}, torch.float32, "up to 4 input channels"),
+        ({"event_shape": (1, 6, 6), "channels": (4,)}, torch.float64, "float32"),
+    ],
+)
+def test_other_conv_energies_fall_back_to_the_torch_path(kwargs, dtype, why) -> None:
+    energy = ebm_core.energy("conv", **kwargs).to(dtype)
+    result = ebm_core.sampler("langevin", energy, step_size=0.01).run(
+        torch.rand(3, *kwargs["event_shape"], dtype=dtype), 2, generator=torch.Generator().manual_seed(0))
+    assert result.backend == "torch+ebm-cuda:langevin/update/cpu", result.backend
+    assert "langevin/conv/cpu declined" in result.fallback_reason and why in result.fallback_reason
+
+
+def test_a_strided_first_layer_is_declined() -> None:
+    energy = _conv((1, 6, 6), (4, 4))
+    params = dict(energy.kernel_params(), strides=(2, 2))
+    request = ChainRequest(
+        sampler="langevin", sampler_params={"step_size": 0.1, "noise_scale": 1.0, "clamp": None},
+        energy="conv", energy_params=params, x0=torch.zeros(2, 36), n_steps=1, burn_in=0, thin=1,
+        seed=0, record_trajectory=False)
+    assert "stride-1 first convolution" in FusedConvLangevin().unsupported_reason(request)
+
+
+def test_kernel_is_registered_before_the_any_energy_update() -> None:
+    names = [r.qualified_name for r in REGISTRY.kernels_for("langevin", "conv", "cpu")
+             if r.source.distribution == "ebm-cuda"]
+    assert names == [KERNEL, "ebm-cuda:langevin/update/cpu"]
+
+
+def test_native_arguments_are_checked() -> None:
+    x, weight, bias = torch.zeros(1, 5, 4, 4), torch.zeros(3, 5, 3, 3), torch.zeros(3)
+    args = _stem_args(x, weight, bias)
+    args.activation = x.data_ptr()
+    with pytest.raises(ValueError, match="in_channels must be 1 to 4"):
+        _native.conv_stem_forward_cpu(args)
+    args.in_channels = 1
+    with pytest.raises(ValueError, match="grad_activation and grad_x must be set"):
+        _native.conv_stem_backward_cpu(args)
