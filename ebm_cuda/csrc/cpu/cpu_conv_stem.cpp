@@ -68,8 +68,13 @@ struct Stem {
   }
 };
 
+/// a for one image; kVecs is P / kW when that is small (the weights then stay in registers
+/// across pixels), 0 for any P.
+template <int kVecs>
 void forward_image(const Stem& s, const float* xp, float* a) {
-  std::vector<float> window(static_cast<size_t>(s.taps));
+  const int64_t vecs = kVecs > 0 ? kVecs : s.p / kW;
+  constexpr int kMaxTaps = 9 * kConvStemMaxInChannels;
+  float window[kMaxTaps];
   for (int64_t i = 0; i < s.h; ++i) {
     for (int64_t j = 0; j < s.w; ++j) {
       for (int64_t ci = 0; ci < s.cin; ++ci)
@@ -77,7 +82,8 @@ void forward_image(const Stem& s, const float* xp, float* a) {
           for (int64_t kx = 0; kx < 3; ++kx)
             window[ci * 9 + ky * 3 + kx] = xp[ci * s.plane() + (i + ky) * s.wp + j + kx];
       float* out = a + (i * s.w + j) * s.cout;
-      for (int64_t c = 0; c < s.p; c += kW) {
+      for (int64_t v = 0; v < vecs; ++v) {
+        const int64_t c = v * kW;
         V z = load(s.bp.data() + c);
         for (int64_t t = 0; t < s.taps; ++t) z += splat(window[t]) * load(s.wt.data() + t * s.p + c);
         const V act = z * sigmoid(z);
@@ -142,13 +148,16 @@ void conv_stem_forward(const ConvStemArgs& a) {
   const Stem s(a);
   const float* x = reinterpret_cast<const float*>(a.x);
   float* act = reinterpret_cast<float*>(a.activation);
+  using Forward = void (*)(const Stem&, const float*, float*);
+  const Forward forward = s.p == kW ? forward_image<1> : s.p == 2 * kW ? forward_image<2>
+                        : s.p == 4 * kW ? forward_image<4> : forward_image<0>;
 #pragma omp parallel num_threads(thread_count(a.n_threads))
   {
     std::vector<float> xp(static_cast<size_t>(s.cin * s.plane()));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t image = 0; image < s.n; ++image) {
       s.pad_input(x, image, xp.data());
-      forward_image(s, xp.data(), act + image * s.h * s.w * s.cout);
+      forward(s, xp.data(), act + image * s.h * s.w * s.cout);
     }
   }
 }
