@@ -29,6 +29,11 @@ fields of a native struct); the built-in ``mlp`` declares the key ``mlp`` with
 ``energy_params`` ``activation`` (a name, e.g. ``"silu"``), ``weights`` (the tuple W₁ … W_L,
 w_out of (out, in) matrices, output layer last) and ``biases`` (b₁ … b_out) — E(x) =
 w_outᵀ φ(W_L φ(… φ(W₁x + b₁) …) + b_L) + b_out. A kernel declines activations it lacks.
+The built-in ``conv`` declares ``conv``: ``architecture`` (``"strided"`` or ``"residual"``) and,
+for the strided net, ``event_shape`` (C, H, W), ``weights`` / ``biases`` / ``strides`` of each
+3×3 convolution (padding 1, spectral normalisation applied), ``head_weight`` (1, C_L) and
+``head_bias`` (1,) — E(x) = head_weight · Σ_{h,w} a_L + head_bias with
+a_l = SiLU(conv_l(a_{l−1})), a_0 = x.
 
 ================  ==============================================================
 sampler key       ``sampler_params``

@@ -22,6 +22,10 @@ so this module fails a correct kernel with probability at most 2e-3; the seeds a
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -85,6 +89,20 @@ def test_native_stem_equals_torch_forward_and_input_gradient(shape, out_channels
     args.grad_activation, args.grad_x = upstream.data_ptr(), grad_x.data_ptr()
     _native.conv_stem_backward_cpu(args)
     torch.testing.assert_close(grad_x, expected_grad, rtol=1e-5, atol=5e-5)
+
+
+@pytest.mark.parametrize("level", ["x86-64-v3", "baseline"])
+def test_native_stem_at_the_other_instruction_set_levels(level: str) -> None:
+    """The stem test again with 8- and 4-float vectors (the tile transpose has log₂ kW stages)."""
+    if level not in _native.cpu_isas_supported():
+        pytest.skip(f"this CPU cannot run the {level} copy")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "native_stem_equals"],
+        env=dict(os.environ, EBM_CUDA_CPU_ISA=level), capture_output=True, text=True,
+        cwd=Path(__file__).resolve().parents[2], timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "5 passed" in proc.stdout
 
 
 def _reference(energy, x0, *, steps, h, temperature, clamp, seed):

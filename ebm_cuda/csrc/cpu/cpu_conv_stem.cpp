@@ -15,7 +15,9 @@
 //
 // Vectorisation: forward over output channels (a pixel's C_out values are contiguous in a);
 // backward over kW pixels of a row (each row of g is transposed to channel-major in a small
-// buffer first), so the tap contraction needs no horizontal sums. OpenMP over images; every
+// buffer first, kW × kW tiles in registers), so the tap contraction needs no horizontal sums.
+// At 64 × 32 × 28 × 28 (W6): forward 0.9 ms, backward 1.5 ms, against ~5 ms for oneDNN's
+// convolution, its input gradient, SiLU and SiLU′ inside the autograd gradient. OpenMP over images; every
 // image's arithmetic is the same whatever the thread count. Compiled with FMA contraction
 // (like cpu_mlp.cpp): results differ from torch's in rounding only.
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../ebm/conv_stem_args.h"
@@ -97,6 +100,40 @@ void forward_image(const Stem& s, const float* xp, float* a) {
   }
 }
 
+/// Swaps the off-diagonal B × B blocks of every 2B × 2B block of the kW × kW matrix whose rows
+/// `lo` and `hi` (= row lo + B) are: one stage of the in-register transpose.
+template <int B, size_t... I>
+inline void swap_blocks(V& lo, V& hi, std::index_sequence<I...>) {
+  const V a = lo, b = hi;
+  lo = __builtin_shufflevector(a, b, static_cast<int>((I & B) ? I - B + kW : I)...);
+  hi = __builtin_shufflevector(a, b, static_cast<int>((I & B) ? I + kW : I + B)...);
+}
+
+/// rows[0 … kW) ← their transpose: log₂ kW stages of block swaps (kW · log₂ kW shuffles
+/// instead of kW² scalar moves).
+template <int B = kW / 2>
+inline void transpose(V* rows) {
+  for (int i = 0; i < kW; ++i)
+    if ((i & B) == 0) swap_blocks<B>(rows[i], rows[i + B], std::make_index_sequence<kW>{});
+  if constexpr (B > 1) transpose<B / 2>(rows);
+}
+
+/// gt (C_out, W_r) ← one row of g, (W, C_out): kW × kW tiles through registers, the last
+/// C_out mod kW channels by scalar moves; gt[·][j ≥ W] stays 0.
+void transpose_row(const Stem& s, const float* row, float* gt) {
+  const int64_t full = s.cout / kW * kW;
+  V tile[kW];
+  for (int64_t j0 = 0; j0 < s.wr; j0 += kW) {
+    for (int64_t c0 = 0; c0 < full; c0 += kW) {
+      for (int q = 0; q < kW; ++q) tile[q] = j0 + q < s.w ? load(row + (j0 + q) * s.cout + c0) : V{};
+      transpose(tile);
+      for (int q = 0; q < kW; ++q) store(gt + (c0 + q) * s.wr + j0, tile[q]);
+    }
+  }
+  for (int64_t j = 0; j < s.w; ++j)
+    for (int64_t c = full; c < s.cout; ++c) gt[c * s.wr + j] = row[j * s.cout + c];
+}
+
 /// ∇ₓ of one image into the zero-padded gxp (same layout as xp); kCin is C_in, so the 9·C_in
 /// window vectors and accumulators are registers.
 template <int kCin>
@@ -104,9 +141,7 @@ void backward_image(const Stem& s, const float* xp, const float* g, float* gt, f
   constexpr int kTaps = 9 * kCin;
   std::fill(gxp, gxp + kCin * s.plane(), 0.0f);
   for (int64_t i = 0; i < s.h; ++i) {
-    const float* row = g + i * s.w * s.cout;  // (W, C_out) → gt (C_out, W_r); gt[·][j ≥ W] = 0
-    for (int64_t j = 0; j < s.w; ++j)
-      for (int64_t c = 0; c < s.cout; ++c) gt[c * s.wr + j] = row[j * s.cout + c];
+    transpose_row(s, g + i * s.w * s.cout, gt);
     for (int64_t j0 = 0; j0 < s.wr; j0 += kW) {
       V window[kTaps], acc[kTaps];
       for (int t = 0; t < kTaps; ++t) {
