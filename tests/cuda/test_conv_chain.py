@@ -11,7 +11,7 @@ Evidence, as for the fused MLP chain (test_mlp_chain.py):
   normals (the torch path's noise for the same generator), with clamp, temperature, burn-in,
   thinning and spectral norm.
 * **Exact one-step law**: x₁ | x₀ ~ N(x₀ − h∇E(x₀), 2hT·I); the standardised residuals of
-  3,000 chains pass a Checklist (means, covariances, KS of every marginal) against N(0, I).
+  12,000 chains pass a Checklist (means, covariances, KS of every marginal) against N(0, I).
 * **Same K-step law as the torch path** (accelerate=False, its own normal generator): fused −
   torch differences of x and x² per pixel have mean 0.
 
@@ -91,18 +91,40 @@ def test_native_stem_equals_torch_forward_and_input_gradient(shape, out_channels
     torch.testing.assert_close(grad_x, expected_grad, rtol=1e-5, atol=5e-5)
 
 
+def test_native_stem_backward_ignores_an_overflow_past_the_end_of_a_row() -> None:
+    """Only the left column of taps is non-zero, so the last image column feeds no real output
+    (its gradient is 0) but the padding lane just past the row: there z = ±inf must not leak
+    a NaN into that column's gradient."""
+    weight = torch.zeros(4, 1, 3, 3)
+    weight[:, :, :, 0] = torch.tensor([1.0, -1.0, 2.0, 0.5]).view(4, 1, 1)
+    bias = torch.zeros(4)
+    x = torch.rand(2, 1, 3, 5, generator=torch.Generator().manual_seed(0))
+    x[:, :, :, -1] = 3e38
+    leaf = x.clone().requires_grad_(True)
+    expected = F.silu(F.conv2d(leaf, weight, bias, padding=1))
+    upstream = torch.ones_like(expected)
+    (expected_grad,) = torch.autograd.grad(expected, leaf, upstream)
+    assert torch.isfinite(expected_grad).all()
+    upstream = upstream.contiguous(memory_format=torch.channels_last)
+    grad_x = torch.empty_like(x)
+    args = _stem_args(x, weight, bias)
+    args.grad_activation, args.grad_x = upstream.data_ptr(), grad_x.data_ptr()
+    _native.conv_stem_backward_cpu(args)
+    torch.testing.assert_close(grad_x, expected_grad, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("level", ["x86-64-v3", "baseline"])
 def test_native_stem_at_the_other_instruction_set_levels(level: str) -> None:
     """The stem test again with 8- and 4-float vectors (the tile transpose has log₂ kW stages)."""
     if level not in _native.cpu_isas_supported():
         pytest.skip(f"this CPU cannot run the {level} copy")
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "native_stem_equals"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "native_stem_equals or past_the_end"],
         env=dict(os.environ, EBM_CUDA_CPU_ISA=level), capture_output=True, text=True,
         cwd=Path(__file__).resolve().parents[2], timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "5 passed" in proc.stdout
+    assert "6 passed" in proc.stdout
 
 
 def _reference(energy, x0, *, steps, h, temperature, clamp, seed):
@@ -144,12 +166,12 @@ def test_one_step_has_the_exact_gaussian_transition_law() -> None:
     """x₁ | x₀ ~ N(x₀ − h∇E(x₀), 2hT·I): standardised residuals are N(0, I) (16 pixels)."""
     energy = _conv((1, 4, 4), (6, 8), seed=3, head_scale=100.0)
     h, temperature = 0.2, 0.7
-    x0 = torch.rand(3000, 1, 4, 4, generator=torch.Generator().manual_seed(4))
+    x0 = torch.rand(12000, 1, 4, 4, generator=torch.Generator().manual_seed(4))
     result = ebm_core.sampler("langevin", energy, step_size=h, temperature=temperature).run(
         x0.clone(), 1, generator=torch.Generator().manual_seed(5))
     assert result.backend == KERNEL
     mean = x0 - h * energy.grad(x0)
-    residual = ((result.samples - mean).double() / math.sqrt(2 * h * temperature)).reshape(3000, 16)
+    residual = ((result.samples - mean).double() / math.sqrt(2 * h * temperature)).reshape(12000, 16)
     checks = Checklist(false_fail_rate=RATE)
     checks.gaussian(residual, torch.zeros(16), torch.eye(16))
     checks.verify()
@@ -200,14 +222,21 @@ def test_other_conv_energies_fall_back_to_the_torch_path(kwargs, dtype, why) -> 
     assert "langevin/conv/cpu declined" in result.fallback_reason and why in result.fallback_reason
 
 
+def _request(energy_params, step_size: float = 0.1) -> ChainRequest:
+    return ChainRequest(
+        sampler="langevin", sampler_params={"step_size": step_size, "noise_scale": 1.0, "clamp": None},
+        energy="conv", energy_params=energy_params, x0=torch.zeros(2, 36), n_steps=1, burn_in=0,
+        thin=1, seed=0, record_trajectory=False)
+
+
 def test_a_strided_first_layer_is_declined() -> None:
-    energy = _conv((1, 6, 6), (4, 4))
-    params = dict(energy.kernel_params(), strides=(2, 2))
-    request = ChainRequest(
-        sampler="langevin", sampler_params={"step_size": 0.1, "noise_scale": 1.0, "clamp": None},
-        energy="conv", energy_params=params, x0=torch.zeros(2, 36), n_steps=1, burn_in=0, thin=1,
-        seed=0, record_trajectory=False)
-    assert "stride-1 first convolution" in FusedConvLangevin().unsupported_reason(request)
+    params = dict(_conv((1, 6, 6), (4, 4)).kernel_params(), strides=(2, 2))
+    assert "stride-1 first convolution" in FusedConvLangevin().unsupported_reason(_request(params))
+
+
+def test_bad_sampler_parameters_are_declined_with_their_name() -> None:
+    request = _request(_conv((1, 6, 6), (4, 4)).kernel_params(), step_size=-0.1)
+    assert "step_size" in FusedConvLangevin().unsupported_reason(request)
 
 
 def test_kernel_is_registered_before_the_any_energy_update() -> None:

@@ -195,3 +195,6 @@ def test_mnist_5k_is_parsed_once_per_process() -> None:
     test = ebm_core.dataset("mnist_5k", split="test")
     assert bundled.mnist_5k_pixels.cache_info().misses == before
     assert (len(train), len(test)) == (3500, 1500)
+    everything = bundled._split(*bundled.mnist_5k_pixels(), "all")[0]
+    everything.zero_()  # a copy: the cached data is untouched
+    assert bundled.mnist_5k_pixels()[0].amax() == 255

@@ -2,9 +2,9 @@
 // 1, few input channels) with SiLU, forward and input gradient (see ebm/conv_stem_args.h).
 //
 // Why: with one input channel the convolution does 9 multiply-adds per output, so the layer
-// is bound by memory, and torch moves its C_out-channel activation four more times than
-// needed — oneDNN writes z, SiLU reads z and writes a; backward, SiLU′ reads g and z and
-// writes g ⊙ SiLU′(z), and oneDNN's input gradient reads that (12 GFLOP/s at 64 × 32 × 28 ×
+// is bound by memory, and torch moves its C_out-channel activation through memory five times
+// — oneDNN writes z, SiLU reads z and writes a; backward, SiLU′ reads g and z and writes
+// g ⊙ SiLU′(z), and oneDNN's input gradient reads that (12 GFLOP/s at 64 × 32 × 28 ×
 // 28, the slowest layer of the W5/W6 benchmark net). Here, per image:
 //
 //   forward    one pass: z from the 9·C_in inputs of the pixel's window, a = z σ(z) written
@@ -16,7 +16,7 @@
 // Vectorisation: forward over output channels (a pixel's C_out values are contiguous in a);
 // backward over kW pixels of a row (each row of g is transposed to channel-major in a small
 // buffer first, kW × kW tiles in registers), so the tap contraction needs no horizontal sums.
-// At 64 × 32 × 28 × 28 (W6): forward 0.9 ms, backward 1.5 ms, against ~5 ms for oneDNN's
+// At 64 × 32 × 28 × 28 (W6): forward 0.9 ms, backward 1.5 ms, against 6.0 ms for oneDNN's
 // convolution, its input gradient, SiLU and SiLU′ inside the autograd gradient. OpenMP over images; every
 // image's arithmetic is the same whatever the thread count. Compiled with FMA contraction
 // (like cpu_mlp.cpp): results differ from torch's in rounding only.
@@ -100,6 +100,13 @@ void forward_image(const Stem& s, const float* xp, float* a) {
   }
 }
 
+/// (0, 1, …, kW − 1).
+inline L::I lane_index() {
+  L::I index;
+  for (int lane = 0; lane < kW; ++lane) index[lane] = lane;
+  return index;
+}
+
 /// Swaps the off-diagonal B × B blocks of every 2B × 2B block of the kW × kW matrix whose rows
 /// `lo` and `hi` (= row lo + B) are: one stage of the in-register transpose.
 template <int B, size_t... I>
@@ -149,11 +156,15 @@ void backward_image(const Stem& s, const float* xp, const float* g, float* gt, f
         window[t] = load(xp + ci * s.plane() + (i + ky) * s.wp + j0 + kx);
         acc[t] = V{};
       }
+      // Lanes past the row's end (j ≥ W) read padding: their g is 0, and their z is masked
+      // out too, so an overflow there (z = ±inf, SiLU′ = NaN) cannot reach a real pixel.
+      const L::I inside = lane_index() < static_cast<int32_t>(s.w - j0);
       for (int64_t c = 0; c < s.cout; ++c) {
         const float* wc = s.weight + c * kTaps;
         V z = splat(s.bp[c]);
         for (int t = 0; t < kTaps; ++t) z += splat(wc[t]) * window[t];
-        const V gz = load(gt + c * s.wr + j0) * silu_slope(z, sigmoid(z));
+        const V slope = silu_slope(z, sigmoid(z));
+        const V gz = inside ? load(gt + c * s.wr + j0) * slope : V{};
         for (int t = 0; t < kTaps; ++t) acc[t] += splat(wc[t]) * gz;
       }
       for (int t = 0; t < kTaps; ++t) {

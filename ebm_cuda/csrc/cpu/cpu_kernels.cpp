@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <vector>
 
-
 #include "../ebm/chain.h"
 #include "../ebm/dispatch.h"
 #include "../ebm/langevin.h"

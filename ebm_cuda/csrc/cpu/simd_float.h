@@ -1,6 +1,7 @@
 // Float SIMD helpers shared by the CPU kernels that run neural energies (cpu_mlp.cpp,
 // cpu_conv_stem.cpp): one vector V of kW floats (PackLanes<float>, one native register), loads
-// and stores, eˣ, a fast reciprocal and the sigmoid built from them, and the OpenMP team size.
+// and stores, eˣ, a fast reciprocal and the sigmoid built from them; and the OpenMP team size
+// every CPU launcher uses (cpu_kernels.cpp too).
 //
 // Included by sources compiled once per instruction-set level (namespace EBM_CPU_ISA).
 #pragma once

@@ -24,9 +24,10 @@ Declined (the sampler then runs the torch path): the residual net, more than
 chains, GPU tensors.
 
 Gradient evaluations: one per step, at the state the step starts from (``n_grad_evals`` =
-``n_steps``); like ``langevin/mlp/cpu`` it returns ``energy=None``. Divergence as
-:mod:`ebm_core.sampling.divergence` defines it: a chain whose ∇E or x has a non-finite element
-after any step is flagged (sticky).
+``n_steps``); like ``langevin/mlp/cpu`` it returns ``energy=None`` and takes no gradient at
+the final state. Divergence as :mod:`ebm_core.sampling.divergence` defines it, up to that
+final gradient: a chain whose ∇E (at the start of a step) or x (after it) has a non-finite
+element is flagged (sticky).
 
 Example::
 
@@ -40,15 +41,17 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Any, Mapping
 
 import torch
 import torch.nn.functional as F
-from ebm_core.kernels import ChainKernel, ChainRequest, ChainResult
+from ebm_core.kernels import ChainRequest, ChainResult
 from ebm_core.sampling.divergence import nonfinite_rows
 
 from . import _native
+from .chains import set_sampler_params
 from .errors import KernelInputError
+from .prepared import PreparingKernel
 from .tensors import check_state
 from .update import FusedLangevinUpdate
 
@@ -73,27 +76,24 @@ class _Net:
     stem_bias: torch.Tensor
     layers: list[_Layer]
     head_weight: torch.Tensor  # (1, C_L, 1, 1): ∂E/∂a_L at every pixel
+    update: dict[str, Any]  # step_size, noise_scale, clamp: the checked sampler parameters
 
 
-class FusedConvLangevin(ChainKernel):
+class FusedConvLangevin(PreparingKernel):
     """ULA on the ``conv`` energy's strided net (CPU), K steps per call; see the module doc."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._update = FusedLangevinUpdate("cpu")
 
     def __repr__(self) -> str:
         return "FusedConvLangevin()"
 
-    def unsupported_reason(self, request: ChainRequest) -> str | None:
-        try:
-            _network(request)
-        except KernelInputError as exc:
-            return str(exc)
-        return None
+    def _prepare(self, request: ChainRequest) -> _Net:
+        return _network(request)
 
     def run(self, request: ChainRequest) -> ChainResult:
-        net = _network(request)
-        params = request.sampler_params
+        net = self._prepared(request)
         chains = request.x0.shape[0]
         x = request.x0.clone().view(chains, *net.event_shape)
         divergent = torch.zeros(chains, dtype=torch.bool)
@@ -105,10 +105,7 @@ class FusedConvLangevin(ChainKernel):
             for step in range(request.n_steps):
                 grad = gradient(x)
                 divergent |= nonfinite_rows(grad)
-                self._update.update_(
-                    x, grad, step_size=params["step_size"], noise_scale=params.get("noise_scale", 1.0),
-                    seed=request.seed, step=step, clamp=params.get("clamp"),
-                )
+                self._update.update_(x, grad, seed=request.seed, step=step, **net.update)
                 divergent |= nonfinite_rows(x)
                 kept = step + 1 - request.burn_in
                 if trajectory is not None and kept > 0 and kept % request.thin == 0:
@@ -174,8 +171,11 @@ def _network(request: ChainRequest) -> _Net:
     x0 = check_state(request.x0, "x0", "cpu", min_dim=2)
     if x0.dtype != torch.float32:
         raise KernelInputError(f"the fused conv kernel runs float32 chains, got {x0.dtype}")
-    event_shape = tuple(int(s) for s in params["event_shape"])
-    c_in, height, width = event_shape
+    event_shape = params.get("event_shape")
+    if (not isinstance(event_shape, (tuple, list)) or len(event_shape) != 3
+            or not all(isinstance(s, int) and s > 0 for s in event_shape)):
+        raise KernelInputError(f"energy_params['event_shape'] must be (C, H, W), got {event_shape!r}")
+    c_in, height, width = event_shape = tuple(event_shape)
     if x0.dim() != 2 or x0.shape[1] != c_in * height * width:
         raise KernelInputError(f"x0 must have shape (chains, {c_in * height * width}), got {tuple(x0.shape)}")
     if c_in > _native.CONV_STEM_MAX_IN_CHANNELS:
@@ -183,14 +183,16 @@ def _network(request: ChainRequest) -> _Net:
             f"the fused conv stem takes up to {_native.CONV_STEM_MAX_IN_CHANNELS} input channels, "
             f"this energy has {c_in}"
         )
-    weights, biases, strides = params["weights"], params["biases"], tuple(params["strides"])
-    _check_tensors(weights, "weights")
-    _check_tensors(biases, "biases")
-    _check_tensors((params["head_weight"], params["head_bias"]), "head")
+    weights, biases, strides = _layers(params, c_in)
     if strides[0] != 1:
         raise KernelInputError(f"the fused conv stem runs a stride-1 first convolution, got stride {strides[0]}")
-    if params["head_weight"].shape[0] != 1:
-        raise KernelInputError("the fused conv kernel runs an energy head with one output")
+    checked = _native.UpdateArgs()
+    set_sampler_params(checked, "langevin", request.sampler_params, x0)
+    update = {
+        "step_size": checked.step_size,
+        "noise_scale": checked.noise_scale,
+        "clamp": checked.clamp if checked.has_clamp else None,
+    }
     layers = [
         _Layer(w.contiguous(memory_format=CHANNELS_LAST), b, s)
         for w, b, s in zip(weights[1:], biases[1:], strides[1:])
@@ -201,11 +203,45 @@ def _network(request: ChainRequest) -> _Net:
         stem_bias=biases[0].contiguous(),
         layers=layers,
         head_weight=params["head_weight"].reshape(1, -1, 1, 1),
+        update=update,
     )
 
 
-def _check_tensors(tensors: Sequence[Any], name: str) -> None:
-    for t in tensors:
-        if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype != torch.float32:
-            raise KernelInputError(f"energy_params[{name!r}] must hold float32 CPU tensors (the chains' dtype)")
+def _layers(params: Mapping[str, Any], c_in: int) -> tuple[list[torch.Tensor], list[torch.Tensor], tuple[int, ...]]:
+    """The convolutions' weights, biases and strides, checked layer by layer against the
+    shapes the loop assumes (3×3 kernels chained channel to channel, a one-output head)."""
+    weights, biases, strides = (params.get(k) for k in ("weights", "biases", "strides"))
+    if not all(isinstance(v, (tuple, list)) for v in (weights, biases, strides)) or not weights:
+        raise KernelInputError("energy_params needs 'weights', 'biases' and 'strides': one per convolution")
+    if not len(weights) == len(biases) == len(strides):
+        raise KernelInputError(
+            f"energy_params has {len(weights)} weights, {len(biases)} biases and {len(strides)} strides; "
+            "they must match, one per convolution"
+        )
+    channels = c_in
+    for index, (w, b, stride) in enumerate(zip(weights, biases, strides)):
+        _check_tensor(w, f"weights'][{index}")
+        _check_tensor(b, f"biases'][{index}")
+        if w.dim() != 4 or tuple(w.shape[1:]) != (channels, 3, 3):
+            raise KernelInputError(
+                f"energy_params['weights'][{index}] has shape {tuple(w.shape)}; expected (C_out, {channels}, 3, 3)"
+            )
+        if tuple(b.shape) != (w.shape[0],):
+            raise KernelInputError(f"energy_params['biases'][{index}] must have shape ({w.shape[0]},)")
+        if not isinstance(stride, int) or stride < 1:
+            raise KernelInputError(f"energy_params['strides'][{index}] must be a positive integer, got {stride!r}")
+        channels = w.shape[0]
+    head_weight, head_bias = params.get("head_weight"), params.get("head_bias")
+    _check_tensor(head_weight, "head_weight")
+    _check_tensor(head_bias, "head_bias")
+    if tuple(head_weight.shape) != (1, channels) or tuple(head_bias.shape) != (1,):
+        raise KernelInputError(
+            f"the fused conv kernel runs an energy head: head_weight (1, {channels}) and head_bias (1,), "
+            f"got {tuple(head_weight.shape)} and {tuple(head_bias.shape)}"
+        )
+    return list(weights), list(biases), tuple(strides)
 
+
+def _check_tensor(t: Any, name: str) -> None:
+    if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype != torch.float32:
+        raise KernelInputError(f"energy_params['{name}'] must be a float32 CPU tensor (the chains' dtype)")

@@ -30,43 +30,31 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Mapping
 
 import torch
-from ebm_core.kernels import ChainKernel, ChainRequest, ChainResult
+from ebm_core.kernels import ChainRequest, ChainResult
 
 from . import _native
 from .blas import platform_sgemm
 from .chains import native_seed, set_sampler_params, set_schedule
 from .errors import KernelInputError
+from .prepared import PreparingKernel
 from .tensors import check_state
 
 #: The widest hidden layer the kernel runs (wider layers fall back to the torch path).
 MAX_WIDTH = 1024
 
 
-class FusedMLPLangevin(ChainKernel):
+class FusedMLPLangevin(PreparingKernel):
     """ULA chains on the ``mlp`` energy with SiLU, K steps × N chains per native call (CPU)."""
-
-    def __init__(self) -> None:
-        # What unsupported_reason prepared, kept for run: ebm_core asks unsupported_reason and
-        # then runs the same request with only its seed drawn, so the checks run once per call.
-        self._accepted: tuple[ChainRequest, tuple[Any, torch.Tensor, list[torch.Tensor]]] | None = None
 
     def __repr__(self) -> str:
         return "FusedMLPLangevin()"
 
-    def unsupported_reason(self, request: ChainRequest) -> str | None:
-        try:
-            self._accepted = (request, self._prepare(request))
-        except KernelInputError as exc:
-            self._accepted = None
-            return str(exc)
-        return None
-
     def run(self, request: ChainRequest) -> ChainResult:
         args, x0, keep_alive = self._prepared(request)
+        args.seed = native_seed(request.seed)
         chains, dim = x0.shape
         samples = torch.empty_like(x0)
         divergent = torch.empty(chains, dtype=torch.bool)
@@ -91,16 +79,6 @@ class FusedMLPLangevin(ChainKernel):
         )
 
     # ----------------------------------------------------------------- internals
-    def _prepared(self, request: ChainRequest) -> tuple[Any, torch.Tensor, list[torch.Tensor]]:
-        """``_prepare(request)``, reusing what ``unsupported_reason`` prepared when ``request``
-        is that request with another seed (the same tensors and parameter mappings)."""
-        accepted, self._accepted = self._accepted, None
-        if accepted is None or not _same_but_seed(accepted[0], request):
-            return self._prepare(request)
-        args, x0, keep = accepted[1]
-        args.seed = native_seed(request.seed)
-        return args, x0, keep
-
     def _prepare(self, request: ChainRequest) -> tuple[Any, torch.Tensor, list[torch.Tensor]]:
         if request.sampler != "langevin" or request.energy != "mlp":
             raise KernelInputError(
@@ -122,18 +100,6 @@ class FusedMLPLangevin(ChainKernel):
         set_sampler_params(args, "langevin", request.sampler_params, x0)  # real parameters only
         keep = [x0, *_network_args(args, request.energy_params, x0)]
         return args, x0, keep
-
-
-def _same_but_seed(a: ChainRequest, b: ChainRequest) -> bool:
-    """Whether ``b`` is ``a`` with (at most) another seed: every other field the same object
-    (tensors, parameter mappings) or, for plain values, equal."""
-    for field in dataclasses.fields(a):
-        if field.name == "seed":
-            continue
-        x, y = getattr(a, field.name), getattr(b, field.name)
-        if x is not y and (isinstance(x, (torch.Tensor, Mapping)) or type(x) is not type(y) or x != y):
-            return False
-    return True
 
 
 def _network_args(args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> list[torch.Tensor]:

