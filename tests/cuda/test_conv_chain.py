@@ -239,6 +239,33 @@ def test_bad_sampler_parameters_are_declined_with_their_name() -> None:
     assert "step_size" in FusedConvLangevin().unsupported_reason(request)
 
 
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (lambda p: dict(p, biases=p["biases"][:1]), "1 biases"),
+        (lambda p: dict(p, weights=(p["weights"][0][:, :, :2], p["weights"][1])), "energy_params['weights'][0]"),
+        (lambda p: dict(p, weights=(p["weights"][0], p["weights"][1][:, :3])), "energy_params['weights'][1]"),
+        (lambda p: dict(p, biases=(p["biases"][0][:2], p["biases"][1])), "energy_params['biases'][0]"),
+        (lambda p: dict(p, head_weight=torch.zeros(2, 4)), "head_weight (1, 4)"),
+        (lambda p: dict(p, event_shape=(1, 36)), "energy_params['event_shape']"),
+        (lambda p: dict(p, weights=(p["weights"][0].double(), p["weights"][1])), "float32 CPU tensor"),
+    ],
+)
+def test_malformed_network_parameters_are_declined_with_their_name(change, named) -> None:
+    params = change(_conv((1, 6, 6), (4, 4)).kernel_params())
+    reason = FusedConvLangevin().unsupported_reason(_request(params))
+    assert reason is not None and named in reason, reason
+
+
+def test_one_preparation_per_sampler_run(monkeypatch) -> None:
+    calls = []
+    original = FusedConvLangevin._prepare
+    monkeypatch.setattr(FusedConvLangevin, "_prepare", lambda self, request: calls.append(1) or original(self, request))
+    result = ebm_core.sampler("langevin", _conv((1, 6, 6), (4, 4)), step_size=0.01).run(
+        torch.rand(3, 1, 6, 6), 2, generator=torch.Generator().manual_seed(0))
+    assert result.backend == KERNEL and len(calls) == 1
+
+
 def test_kernel_is_registered_before_the_any_energy_update() -> None:
     names = [r.qualified_name for r in REGISTRY.kernels_for("langevin", "conv", "cpu")
              if r.source.distribution == "ebm-cuda"]
