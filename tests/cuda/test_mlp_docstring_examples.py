@@ -1,9 +1,0 @@
-"""The ``Example::`` blocks of the fused MLP kernel's modules run as written."""
-
-from __future__ import annotations
-
-from tests.docstring_examples import example_tests
-
-MODULES = ["ebm_cuda.blas", "ebm_cuda.mlp_chain"]
-
-test_every_module_has_an_example, test_example_runs = example_tests(MODULES, warnings_are_errors=True)
