@@ -34,12 +34,12 @@ import torch.nn.functional as F
 import ebm_core
 from ebm_core.kernels import ChainRequest
 from ebm_core.registry import REGISTRY
-from ebm_core.sampling.fast_path import draw_seed
 from ebm_core.testing import Checklist
 
 from ebm_cuda import _native
 from ebm_cuda.conv_chain import FusedConvLangevin
-from ebm_cuda.random import sample_normals
+
+from .same_noise_reference import STEPS, run_beside_reference
 
 KERNEL = "ebm-cuda:langevin/conv/cpu"
 RATE = 1e-3
@@ -127,18 +127,6 @@ def test_native_stem_at_the_other_instruction_set_levels(level: str) -> None:
     assert "6 passed" in proc.stdout
 
 
-def _reference(energy, x0, *, steps, h, temperature, clamp, seed):
-    """The states after each step with the energy's autograd gradient and the kernel's normals."""
-    x, states = x0.clone(), []
-    for t in range(steps):
-        xi = sample_normals(x.shape[0], x[0].numel(), seed=seed, step=t).view_as(x)
-        x = x - h * energy.grad(x) + math.sqrt(2 * h * temperature) * xi
-        if clamp is not None:
-            x = x.clamp(-clamp, clamp)
-        states.append(x)
-    return states
-
-
 @pytest.mark.parametrize(
     "event_shape, channels, spectral_norm",
     [((1, 28, 28), (32, 64, 64), False), ((1, 9, 20), (5, 7), True), ((3, 6, 6), (17,), False)],
@@ -147,19 +135,12 @@ def _reference(energy, x0, *, steps, h, temperature, clamp, seed):
 def test_same_chains_as_the_torch_path_for_the_same_noise(event_shape, channels, spectral_norm, clamp, temperature) -> None:
     energy = _conv(event_shape, channels, spectral_norm=spectral_norm)
     x0 = torch.rand(7, *event_shape, generator=torch.Generator().manual_seed(1))
-    h, steps, burn_in, thin = 0.02, 5, 1, 2
-    sampler = ebm_core.sampler("langevin", energy, step_size=h, clamp=clamp, temperature=temperature)
-    result = sampler.run(x0.clone(), steps, burn_in=burn_in, thin=thin, return_trajectory=True,
-                         generator=torch.Generator().manual_seed(2))
+    result, states, kept = run_beside_reference(energy, x0, h=0.02, temperature=temperature, clamp=clamp)
     assert result.backend == KERNEL, result.fallback_reason
-    seed = draw_seed(torch.Generator().manual_seed(2), torch.device("cpu"))
-    with torch.no_grad():
-        states = _reference(energy, x0, steps=steps, h=h, temperature=temperature, clamp=clamp, seed=seed)
     torch.testing.assert_close(result.samples, states[-1], rtol=1e-5, atol=1e-5)
-    kept = torch.stack(states[burn_in + thin - 1 :: thin], dim=1)
     torch.testing.assert_close(result.trajectory, kept, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(result.energy, energy(states[-1]).detach(), rtol=1e-5, atol=1e-4)
-    assert result.n_grad_evals == steps and not result.divergent.any()
+    assert result.n_grad_evals == STEPS and not result.divergent.any()
 
 
 def test_one_step_has_the_exact_gaussian_transition_law() -> None:

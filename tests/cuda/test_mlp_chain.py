@@ -30,12 +30,12 @@ import torch
 
 import ebm_core
 from ebm_core.registry import REGISTRY
-from ebm_core.sampling.fast_path import draw_seed
 from ebm_core.testing import Checklist
 
 from ebm_cuda import _native
 from ebm_cuda.blas import matmul, platform_sgemm
-from ebm_cuda.random import sample_normals
+
+from .same_noise_reference import STEPS, run_beside_reference
 
 KERNEL = "ebm-cuda:langevin/mlp/cpu"
 RATE = 1e-3
@@ -44,18 +44,6 @@ RATE = 1e-3
 def _mlp(dim: int, hidden: list[int], seed: int = 0, activation: str = "silu"):
     torch.manual_seed(seed)
     return ebm_core.energy("mlp", dim=dim, hidden=hidden, activation=activation)
-
-
-def _reference(energy, x0, *, steps, h, temperature, clamp, seed):
-    """The states after each step on the torch side, with the kernel's normals."""
-    x, states = x0.clone(), []
-    for t in range(steps):
-        xi = sample_normals(x.shape[0], x.shape[1], seed=seed, step=t)
-        x = x - h * energy.grad(x) + math.sqrt(2 * h * temperature) * xi
-        if clamp is not None:
-            x = x.clamp(-clamp, clamp)
-        states.append(x)
-    return states
 
 
 NETWORKS = {
@@ -72,18 +60,12 @@ def test_same_updates_as_the_torch_reference_for_the_same_noise(name, clamp, tem
     dim, hidden = NETWORKS[name]
     energy = _mlp(dim, hidden)
     x0 = 2.0 * torch.randn(45, dim, generator=torch.Generator().manual_seed(1))
-    h, steps, burn_in, thin = 0.05, 5, 1, 2
-    sampler = ebm_core.sampler("langevin", energy, step_size=h, clamp=clamp, temperature=temperature)
-    result = sampler.run(x0.clone(), steps, burn_in=burn_in, thin=thin, return_trajectory=True,
-                         generator=torch.Generator().manual_seed(2))
+    result, states, kept = run_beside_reference(energy, x0, h=0.05, temperature=temperature, clamp=clamp)
     assert result.backend == KERNEL, result.fallback_reason
-    seed = draw_seed(torch.Generator().manual_seed(2), torch.device("cpu"))
-    states = _reference(energy, x0, steps=steps, h=h, temperature=temperature, clamp=clamp, seed=seed)
     torch.testing.assert_close(result.samples, states[-1], rtol=1e-5, atol=2e-6)
-    kept = torch.stack(states[burn_in + thin - 1 :: thin], dim=1)
     torch.testing.assert_close(result.trajectory, kept, rtol=1e-5, atol=2e-6)
     torch.testing.assert_close(result.energy, energy(states[-1]), rtol=1e-5, atol=1e-5)
-    assert result.n_grad_evals == steps and not result.divergent.any()
+    assert result.n_grad_evals == STEPS and not result.divergent.any()
     assert torch.equal(result.acceptance_rate, torch.ones(45))
 
 
