@@ -62,7 +62,10 @@ With g(x) = ∇E(x) and ξ ~ N(0, I) fresh each step:
   ε (1 + j u), u ~ U(−1, 1) drawn afresh per chain and transition (Neal 2011, §5.4.2.2).
 
 Gradient evaluations per chain: 1 at x0, then 1 per ``langevin``/``mala`` step and L per
-``hmc`` step (the gradient at the current state is carried, not recomputed).
+``hmc`` step (the gradient at the current state is carried, not recomputed). A ``langevin``
+kernel may skip the gradient at the final state, which no step uses (ebm-cuda's neural-energy
+kernels do): it then reports ``n_steps`` evaluations, and a chain whose only non-finite value
+would have been that last gradient is not flagged.
 """
 
 from __future__ import annotations
