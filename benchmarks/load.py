@@ -81,7 +81,7 @@ def policy_env(policy: str) -> dict[str, str | None]:
 
     if policy.startswith(SPIN_COUNT_POLICY):
         count = policy[len(SPIN_COUNT_POLICY):]
-        if not count.isdigit():
+        if not (count.isascii() and count.isdigit()):  # str.isdigit alone accepts "²" and "٣"
             raise ValueError(
                 f"wait policy {policy!r}: spincount=N takes a whole number of spin rounds, "
                 "e.g. spincount=10000"

@@ -43,8 +43,9 @@ def test_policy_env() -> None:
     assert load.policy_env("spincount=10000") == {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": "10000"}
     with pytest.raises(ValueError, match="wait policy must be one of 'default', 'passive', 'active'"):
         load.policy_env("sleepy")
-    with pytest.raises(ValueError, match="spincount=N takes a whole number of spin rounds"):
-        load.policy_env("spincount=lots")
+    for bad in ("lots", "²", "٣٠٠"):  # not ASCII digits: GOMP_SPINCOUNT would not read them
+        with pytest.raises(ValueError, match="spincount=N takes a whole number of spin rounds"):
+            load.policy_env(f"spincount={bad}")
 
 
 def test_an_unknown_wait_policy_is_a_usage_error(capsys) -> None:
