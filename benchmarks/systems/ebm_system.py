@@ -5,10 +5,11 @@ Both columns run the same user code — ``ebm_core.energy(...)``, ``ebm_core.sam
 and differ only in whether fused kernels may be used:
 
 * **ebm-fused** — ``accelerate=True``: the sampler loop dispatches whole chains to an
-  ebm-cuda chain kernel — of the analytic energies (W1–W3), and of the SiLU ``mlp`` energy in
+  ebm-cuda chain kernel — of the analytic energies (W1–W3), of the SiLU ``mlp`` energy in
   float32 on the CPU (W4 and the ``train`` workload's PCD sampler: ``langevin/mlp/cpu``, all
-  K steps in one native call) — and, for the conv energy (W5, W6) and the ``mlp`` energy on a
-  GPU, runs the torch loop with ebm-cuda's fused per-step Langevin update;
+  K steps in one native call) and of the conv energy's strided net on the CPU (W5, W6:
+  ``langevin/conv/cpu``) — and, on a GPU, runs the torch loop with ebm-cuda's fused per-step
+  Langevin update;
   ``result.backend`` names what ran, and the report shows it. Missing when ebm-cuda is not
   installed or registers no kernel.
 * **ebm-torch** — ``accelerate=False`` and ``EBM_DISABLE_KERNELS=1`` (the loss's sampler
