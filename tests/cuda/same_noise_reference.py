@@ -16,23 +16,27 @@ import ebm_core
 from ebm_core.sampling.fast_path import draw_seed
 from ebm_cuda.random import sample_normals
 
-STEPS, BURN_IN, THIN, GENERATOR_SEED = 5, 1, 2, 2
+STEPS = 5
 
 
-def run_beside_reference(energy, x0: torch.Tensor, *, h: float, temperature: float, clamp: float | None):
-    """``(result, states, kept)``: the sampler's run of STEPS steps (trajectory after BURN_IN,
-    every THIN-th state), the reference states after each step, and the reference's kept ones."""
+def run_beside_reference(
+    energy, x0: torch.Tensor, *, h: float, temperature: float, clamp: float | None,
+    steps: int = STEPS, burn_in: int = 1, thin: int = 2, generator_seed: int = 2,
+):
+    """``(result, states, kept)``: the sampler's run of ``steps`` steps (trajectory after
+    ``burn_in``, every ``thin``-th state) from a generator seeded ``generator_seed``, the
+    reference states after each step, and the reference's kept ones."""
     sampler = ebm_core.sampler("langevin", energy, step_size=h, clamp=clamp, temperature=temperature)
-    result = sampler.run(x0.clone(), STEPS, burn_in=BURN_IN, thin=THIN, return_trajectory=True,
-                         generator=torch.Generator().manual_seed(GENERATOR_SEED))
-    seed = draw_seed(torch.Generator().manual_seed(GENERATOR_SEED), torch.device("cpu"))
+    result = sampler.run(x0.clone(), steps, burn_in=burn_in, thin=thin, return_trajectory=True,
+                         generator=torch.Generator().manual_seed(generator_seed))
+    seed = draw_seed(torch.Generator().manual_seed(generator_seed), torch.device("cpu"))
     x, states = x0.clone(), []
     with torch.no_grad():
-        for t in range(STEPS):
+        for t in range(steps):
             xi = sample_normals(x.shape[0], x[0].numel(), seed=seed, step=t).view_as(x)
             x = x - h * energy.grad(x) + math.sqrt(2 * h * temperature) * xi
             if clamp is not None:
                 x = x.clamp(-clamp, clamp)
             states.append(x)
-    kept = torch.stack(states[BURN_IN + THIN - 1 :: THIN], dim=1)
+    kept = torch.stack(states[burn_in + thin - 1 :: thin], dim=1)
     return result, states, kept

@@ -13,21 +13,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-import ebm_core
-from ebm_core.sampling.fast_path import draw_seed
-
-from .test_mlp_chain import KERNEL, _mlp, _reference
+from .same_noise_reference import run_beside_reference
+from .test_mlp_chain import KERNEL, _mlp
 
 
 @pytest.mark.parametrize("dim", range(1, 10))
 def test_every_hand_fan_in_gives_the_reference_updates(dim: int) -> None:
     energy = _mlp(dim, [40, 24], seed=dim)
     x0 = 1.5 * torch.randn(37, dim, generator=torch.Generator().manual_seed(10 + dim))
-    h, steps = 0.05, 4
-    sampler = ebm_core.sampler("langevin", energy, step_size=h)
-    result = sampler.run(x0.clone(), steps, return_trajectory=True, generator=torch.Generator().manual_seed(3))
+    result, states, kept = run_beside_reference(energy, x0, h=0.05, temperature=1.0, clamp=None,
+                                                steps=4, burn_in=0, thin=1, generator_seed=3)
     assert result.backend == KERNEL, result.fallback_reason
-    seed = draw_seed(torch.Generator().manual_seed(3), torch.device("cpu"))
-    states = _reference(energy, x0, steps=steps, h=h, temperature=1.0, clamp=None, seed=seed)
-    torch.testing.assert_close(result.trajectory, torch.stack(states, dim=1), rtol=1e-5, atol=2e-6)
+    torch.testing.assert_close(result.trajectory, kept, rtol=1e-5, atol=2e-6)
     torch.testing.assert_close(result.energy, energy(states[-1]), rtol=1e-5, atol=1e-5)
