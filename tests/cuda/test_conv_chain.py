@@ -229,7 +229,7 @@ def test_bad_sampler_parameters_are_declined_with_their_name() -> None:
         (lambda p: dict(p, biases=(p["biases"][0][:2], p["biases"][1])), "energy_params['biases'][0]"),
         (lambda p: dict(p, head_weight=torch.zeros(2, 4)), "head_weight (1, 4)"),
         (lambda p: dict(p, event_shape=(1, 36)), "energy_params['event_shape']"),
-        (lambda p: dict(p, weights=(p["weights"][0].double(), p["weights"][1])), "float32 CPU tensor"),
+        (lambda p: dict(p, weights=(p["weights"][0].double(), p["weights"][1])), "energy_params['weights'][0] must be a float32 CPU tensor"),
     ],
 )
 def test_malformed_network_parameters_are_declined_with_their_name(change, named) -> None:

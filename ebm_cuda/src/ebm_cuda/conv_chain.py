@@ -52,7 +52,7 @@ from . import _native
 from .chains import set_sampler_params
 from .errors import KernelInputError
 from .prepared import PreparingKernel
-from .tensors import check_state
+from .tensors import check_state, float32_cpu_tensor
 from .update import FusedLangevinUpdate
 
 CHANNELS_LAST = torch.channels_last
@@ -220,8 +220,8 @@ def _layers(params: Mapping[str, Any], c_in: int) -> tuple[list[torch.Tensor], l
         )
     channels = c_in
     for index, (w, b, stride) in enumerate(zip(weights, biases, strides)):
-        _check_tensor(w, f"weights'][{index}")
-        _check_tensor(b, f"biases'][{index}")
+        float32_cpu_tensor(w, f"energy_params['weights'][{index}]")
+        float32_cpu_tensor(b, f"energy_params['biases'][{index}]")
         if w.dim() != 4 or tuple(w.shape[1:]) != (channels, 3, 3):
             raise KernelInputError(
                 f"energy_params['weights'][{index}] has shape {tuple(w.shape)}; expected (C_out, {channels}, 3, 3)"
@@ -232,8 +232,8 @@ def _layers(params: Mapping[str, Any], c_in: int) -> tuple[list[torch.Tensor], l
             raise KernelInputError(f"energy_params['strides'][{index}] must be a positive integer, got {stride!r}")
         channels = w.shape[0]
     head_weight, head_bias = params.get("head_weight"), params.get("head_bias")
-    _check_tensor(head_weight, "head_weight")
-    _check_tensor(head_bias, "head_bias")
+    float32_cpu_tensor(head_weight, "energy_params['head_weight']")
+    float32_cpu_tensor(head_bias, "energy_params['head_bias']")
     if tuple(head_weight.shape) != (1, channels) or tuple(head_bias.shape) != (1,):
         raise KernelInputError(
             f"the fused conv kernel runs an energy head: head_weight (1, {channels}) and head_bias (1,), "
@@ -241,7 +241,3 @@ def _layers(params: Mapping[str, Any], c_in: int) -> tuple[list[torch.Tensor], l
         )
     return list(weights), list(biases), tuple(strides)
 
-
-def _check_tensor(t: Any, name: str) -> None:
-    if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype != torch.float32:
-        raise KernelInputError(f"energy_params['{name}'] must be a float32 CPU tensor (the chains' dtype)")

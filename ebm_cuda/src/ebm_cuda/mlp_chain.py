@@ -40,7 +40,7 @@ from .blas import platform_sgemm
 from .chains import native_seed, set_sampler_params, set_schedule
 from .errors import KernelInputError
 from .prepared import PreparingKernel
-from .tensors import check_state
+from .tensors import check_state, float32_cpu_tensor
 
 #: The widest hidden layer the kernel runs (wider layers fall back to the torch path).
 MAX_WIDTH = 1024
@@ -114,11 +114,8 @@ def _network_args(args: Any, params: Mapping[str, Any], x0: torch.Tensor) -> lis
     width_in = x0.shape[1]
     for index, (w, b) in enumerate(zip(weights, biases)):
         last = index == len(weights) - 1
-        for name, t in (("weights", w), ("biases", b)):
-            if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype != torch.float32:
-                raise KernelInputError(
-                    f"energy_params[{name!r}][{index}] must be a float32 CPU tensor (the chains' dtype)"
-                )
+        float32_cpu_tensor(w, f"energy_params['weights'][{index}]")
+        float32_cpu_tensor(b, f"energy_params['biases'][{index}]")
         if w.dim() != 2 or w.shape[1] != width_in or (last and w.shape[0] != 1):
             raise KernelInputError(
                 f"energy_params['weights'][{index}] has shape {tuple(w.shape)}; expected "

@@ -73,6 +73,14 @@ def check_state(t: Any, name: str, device_type: str, *, min_dim: int = 1) -> tor
     return checks.contiguous(t, name)
 
 
+def float32_cpu_tensor(t: Any, label: str) -> torch.Tensor:
+    """``t`` itself if it is a float32 CPU tensor — a network parameter of a CPU float32 kernel
+    — else :class:`KernelInputError` naming ``label``."""
+    if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype != torch.float32:
+        raise KernelInputError(f"{label} must be a float32 CPU tensor (the chains' dtype)")
+    return t
+
+
 @kernel_errors
 def check_like(t: Any, name: str, ref: torch.Tensor, ref_name: str) -> torch.Tensor:
     """``t`` must be a contiguous tensor with ``ref``'s shape, dtype and device."""
