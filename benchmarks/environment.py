@@ -94,6 +94,7 @@ def load_average() -> list[float] | None:
 RECORDED_ENV = (
     "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "EBM_CUDA_CPU_ISA",
     DISABLE_KERNELS_ENV,
+    "EBM_THREAD_SHARING",  # fewer threads while other processes hold cores (ebm_core.thread_sharing)
     # ebm's malloc tuning and what overrides it (ebm_core.malloc_tuning): W5 moves ~1.7× with it
     "EBM_MALLOC_TUNING", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
     "MALLOC_MMAP_MAX_", "GLIBC_TUNABLES",

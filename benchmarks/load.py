@@ -13,8 +13,10 @@ Reported per workload, system and policy:
 
 ``default`` runs the workers without ``OMP_WAIT_POLICY`` (OpenMP's spin-then-sleep default),
 ``passive``/``active`` set it, and ``spincount=N`` leaves it unset but sets ``GOMP_SPINCOUNT=N``
-(spin N rounds, then sleep; the ``ebm`` command sets N = 10,000) — all before the worker imports
-torch, as :mod:`ebm_launcher` does. The load averages before and after each phase are recorded
+(spin N rounds, then sleep) — all before the worker imports torch. Each of these keeps ebm's
+thread sharing (:mod:`ebm_core.thread_sharing`) on, as a user who sets nothing has it;
+``fixed-threads`` is the default policy with it turned off (``EBM_THREAD_SHARING=0``), so the
+quiet cost of thread sharing is the ``fixed-threads`` row's, with the sign turned. The load averages before and after each phase are recorded
 beside the figures, since other jobs on the machine change them. Writes ``load.json`` and ``load.md``.
 
 Example::
@@ -34,15 +36,17 @@ import subprocess
 import sys
 from typing import Callable, Iterator
 
-from ebm_launcher import SPIN_COUNT_ENV, WAIT_POLICY_ENV
-
 from . import environment
 
+WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
+SPIN_COUNT_ENV = "GOMP_SPINCOUNT"
 #: The competitor: one Python process spinning on a core.
 BUSY_CODE = "while True:\n    pass\n"
-#: Named OpenMP wait policies ``--wait-policies`` accepts (``default`` = variable unset); it
-#: also accepts ``spincount=N`` (see the module docstring).
-POLICIES = ("default", "passive", "active")
+#: Named settings ``--wait-policies`` accepts: OpenMP wait policies (``default`` = variable
+#: unset) and ``fixed-threads`` (the default wait policy with ebm's thread sharing turned off,
+#: ``EBM_THREAD_SHARING=0``); it also accepts ``spincount=N`` (see the module docstring).
+POLICIES = ("default", "passive", "active", "fixed-threads")
+FIXED_THREADS_POLICY = "fixed-threads"
 SPIN_COUNT_POLICY = "spincount="
 #: The project's bound on the loaded slowdown and on the quiet cost of a policy.
 MAX_SLOWDOWN = 2.5
@@ -78,6 +82,7 @@ def busy_process(count: int = 1, stop_timeout: float = 5.0) -> Iterator[list[sub
 def policy_env(policy: str) -> dict[str, str | None]:
     """Worker environment overrides for ``policy`` (``None`` removes the variable)."""
     from ebm_core.checks import one_of  # imports torch: only for --load runs
+    from ebm_core.thread_sharing import SWITCH_ENV as SHARING_ENV
 
     if policy.startswith(SPIN_COUNT_POLICY):
         count = policy[len(SPIN_COUNT_POLICY):]
@@ -86,9 +91,12 @@ def policy_env(policy: str) -> dict[str, str | None]:
                 f"wait policy {policy!r}: spincount=N takes a whole number of spin rounds, "
                 "e.g. spincount=10000"
             )
-        return {WAIT_POLICY_ENV: None, SPIN_COUNT_ENV: count}
+        return {WAIT_POLICY_ENV: None, SPIN_COUNT_ENV: count, SHARING_ENV: None}
     one_of(policy, "wait policy", POLICIES, hint="choose --wait-policies from these or spincount=N")
-    return {WAIT_POLICY_ENV: None if policy == "default" else policy.upper(), SPIN_COUNT_ENV: None}
+    if policy == FIXED_THREADS_POLICY:
+        return {WAIT_POLICY_ENV: None, SPIN_COUNT_ENV: None, SHARING_ENV: "0"}
+    return {WAIT_POLICY_ENV: None if policy == "default" else policy.upper(), SPIN_COUNT_ENV: None,
+            SHARING_ENV: None}
 
 
 RunJobs = Callable[[list[str], dict[str, str | None]], dict[str, dict]]

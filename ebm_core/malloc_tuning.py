@@ -44,9 +44,10 @@ import os
 import platform
 from collections.abc import Mapping
 
+from .environment_switches import switch
+
 #: Opt-out switch: ``EBM_MALLOC_TUNING=0`` leaves glibc's defaults alone.
 OPT_OUT_ENV = "EBM_MALLOC_TUNING"
-_OPT_OUT_VALUES = ("0", "false", "no", "off")
 #: Blocks up to this size come from the heap; the fallback is older glibc's maximum (64-bit).
 MMAP_THRESHOLD_BYTES = 128 << 20
 MMAP_THRESHOLD_FALLBACK_BYTES = 32 << 20
@@ -65,9 +66,8 @@ _USER_TUNABLES = ("glibc.malloc.mmap_threshold", "glibc.malloc.trim_threshold", 
 def skip_reason(environ: Mapping[str, str] | None = None) -> str | None:
     """Why :func:`keep_freed_memory` would leave ``malloc`` alone, or ``None`` if it would tune it."""
     environ = os.environ if environ is None else environ
-    opt_out = environ.get(OPT_OUT_ENV, "").strip()
-    if opt_out.lower() in _OPT_OUT_VALUES:
-        return f"{OPT_OUT_ENV}={opt_out}"
+    if switch(OPT_OUT_ENV, environ) is False:
+        return f"{OPT_OUT_ENV}={environ[OPT_OUT_ENV].strip()}"
     chosen = [name for name in _USER_SETTINGS if environ.get(name, "") != ""]
     if any(tunable in environ.get("GLIBC_TUNABLES", "") for tunable in _USER_TUNABLES):
         chosen.append("GLIBC_TUNABLES")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import os
 import re
 import threading
 import warnings
@@ -34,6 +33,7 @@ import importlib_metadata
 import pluggy
 
 from . import hookspecs
+from .environment_switches import switch
 from .errors import (
     AmbiguousComponentError,
     PluginLoadError,
@@ -49,7 +49,7 @@ _KIND_FOR_HOOK = {hook: kind for kind, hook in hookspecs.HOOK_FOR_KIND.items()}
 
 def strict_mode() -> bool:
     """True when ``EBM_STRICT_PLUGINS`` is set to a true value (``1``, ``true``, ``yes``)."""
-    return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return switch(STRICT_ENV) is True
 
 
 def canonical_distribution_name(name: str) -> str:

@@ -61,11 +61,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 
 import torch
 
 from .. import diagnostics
+from ..environment_switches import switch
 from ..errors import EbmError
 from .chain_health import energy_outliers
 
@@ -91,7 +91,7 @@ class ConvergenceError(EbmError, RuntimeError):
 
 def strict_from_environment() -> bool:
     """True when ``EBM_STRICT_CONVERGENCE`` is set to a true value (``1``, ``true``, ``yes``)."""
-    return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return switch(STRICT_ENV) is True
 
 
 @dataclasses.dataclass

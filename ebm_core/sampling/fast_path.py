@@ -42,11 +42,11 @@ key, energy key, device type) until it changes (a reload or an added or removed 
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Any, Mapping
 
 import torch
 
+from ..environment_switches import switch
 from ..kernels import ChainKernel, ChainRequest, ChainResult, LangevinUpdateKernel, ParamValue
 from ..registry import REGISTRY
 
@@ -56,7 +56,7 @@ _SEED_BOUND = 2**62
 
 def kernels_disabled() -> bool:
     """True when ``EBM_DISABLE_KERNELS`` is set to a true value (``1``, ``true``, ``yes``)."""
-    return os.environ.get(DISABLE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return switch(DISABLE_ENV) is True
 
 
 def declared_kernel_key(obj: Any) -> str | None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from .. import malloc_tuning
+from .. import malloc_tuning, thread_sharing
 from . import fast_path
 from .divergence import nonfinite_chains, nonfinite_state
 from .progress import Progress
@@ -54,8 +54,11 @@ def run_chains(
     n_steps, burn_in, thin = check_schedule(n_steps, burn_in, thin)
     energy = sampler.energy
     x = starting_states(energy, x, n_samples, generator)
-    if x.device.type == "cpu":
+    on_cpu = x.device.type == "cpu"
+    if on_cpu:
         malloc_tuning.keep_freed_memory()  # reuse freed activations instead of page-faulting them
+        thread_sharing.share_cores()  # torch threads on the cores other processes leave free
+    rebalance = _rebalancer(x.device)
     candidates, fallback = fast_path.find_chain_kernels(sampler, energy, x.device, accelerate)
     adaptation = sampler.adaptation(burn_in) if burn_in > 0 else None
     schedule = dict(n_steps=n_steps, burn_in=burn_in, thin=thin)
@@ -89,6 +92,7 @@ def run_chains(
                 if adaptation is not None:
                     adaptation.update(state, t)
                 bar.advance()
+                rebalance()
             warmup: dict[str, list[str]] = {}
             if adaptation is not None:
                 adaptation.finish(state)
@@ -138,6 +142,7 @@ def _sample_on_torch(
 ) -> SampleResult:
     """The post-burn-in steps on the torch path; ``divergent`` is the sticky flag so far."""
     x = state.x
+    rebalance = _rebalancer(x.device)
     n_sampling = n_steps - burn_in
     n_kept = n_sampling // thin
     trajectory = None
@@ -157,6 +162,7 @@ def _sample_on_torch(
         if energy_trace is not None and j % trace_every == 0:
             energy_trace[:, j // trace_every - 1].copy_(state.energy)
         bar.advance()
+        rebalance()
     if state.energy is not None:
         final_energy: torch.Tensor | Any = state.energy
         divergent = divergent | nonfinite_chains(state.x, state.energy)
@@ -184,6 +190,15 @@ def _sample_on_torch(
     )
     _finish_bar(bar, result)
     return result
+
+
+def _rebalancer(device: torch.device) -> Any:
+    """What to call between steps: :func:`~ebm_core.thread_sharing.rebalance` on the CPU."""
+    return thread_sharing.rebalance if device.type == "cpu" else _nothing
+
+
+def _nothing() -> None:
+    pass
 
 
 def _kernel_result(

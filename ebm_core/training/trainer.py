@@ -37,6 +37,7 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
+from .. import thread_sharing
 from ..checks import positive_float, positive_int
 from ..contracts import Loss, Sampler
 from ..sampling.progress import Progress
@@ -273,7 +274,7 @@ class Trainer:
         bar = Progress(n_steps, enabled=self.progress, description="train")
         bar.advance(self.step)
         interrupted = False
-        with GracefulInterrupt() as stop:
+        with GracefulInterrupt() as stop, thread_sharing.restoring_threads():
             while self.step < n_steps and not interrupted:
                 interrupted = self._train_step(stop.requested)
                 self.step += 1

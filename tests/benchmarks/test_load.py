@@ -38,9 +38,11 @@ def test_busy_process_is_stopped_when_the_block_raises() -> None:
 
 
 def test_policy_env() -> None:
-    assert load.policy_env("default") == {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": None}
-    assert load.policy_env("passive") == {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": None}
-    assert load.policy_env("spincount=10000") == {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": "10000"}
+    unset = {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": None, "EBM_THREAD_SHARING": None}
+    assert load.policy_env("default") == unset
+    assert load.policy_env("passive") == {**unset, "OMP_WAIT_POLICY": "PASSIVE"}
+    assert load.policy_env("spincount=10000") == {**unset, "GOMP_SPINCOUNT": "10000"}
+    assert load.policy_env("fixed-threads") == {**unset, "EBM_THREAD_SHARING": "0"}
     with pytest.raises(ValueError, match="wait policy must be one of 'default', 'passive', 'active'"):
         load.policy_env("sleepy")
     for bad in ("lots", "²", "٣٠٠"):  # not ASCII digits: GOMP_SPINCOUNT would not read them

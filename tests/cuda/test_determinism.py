@@ -131,3 +131,29 @@ def test_in_process_thread_setting_is_followed() -> None:
     finally:
         torch.set_num_threads(before)
     assert torch.equal(one, two)
+
+
+@pytest.mark.parametrize("energy_name", ["conv", "mlp"])
+def test_neural_kernels_give_the_same_chains_at_one_and_two_threads(energy_name: str) -> None:
+    """What makes thread sharing (ebm_core.thread_sharing) change speed only: the conv and MLP
+    chain kernels give the same bits whatever torch's thread count."""
+    import ebm_core
+
+    torch.manual_seed(0)
+    if energy_name == "conv":
+        energy = ebm_core.energy("conv", event_shape=(1, 12, 12), channels=(8, 16))
+        x0 = torch.rand(16, 1, 12, 12)
+    else:
+        energy = ebm_core.energy("mlp", dim=2, hidden=(64, 64))
+        x0 = torch.randn(1024, 2)
+    sampler = ebm_core.sampler("langevin", energy, step_size=0.01)
+    before = torch.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            runs.append(sampler.run(x0, n_steps=5, generator=torch.Generator().manual_seed(1)))
+    finally:
+        torch.set_num_threads(before)
+    assert runs[0].backend == runs[1].backend == f"ebm-cuda:langevin/{energy_name}/cpu"
+    assert torch.equal(runs[0].samples, runs[1].samples)

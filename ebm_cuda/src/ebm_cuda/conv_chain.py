@@ -47,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from ebm_core.kernels import ChainRequest, ChainResult
 from ebm_core.sampling.divergence import nonfinite_rows
+from ebm_core.thread_sharing import rebalance
 
 from . import _native
 from .chains import set_sampler_params
@@ -110,6 +111,7 @@ class FusedConvLangevin(PreparingKernel):
                 kept = step + 1 - request.burn_in
                 if trajectory is not None and kept > 0 and kept % request.thin == 0:
                     trajectory[:, kept // request.thin - 1].copy_(x.view(chains, -1))
+                rebalance()  # fewer threads while other processes hold cores (ebm_core.thread_sharing)
         return ChainResult(
             samples=x.view(chains, -1),
             energy=None,
