@@ -9,7 +9,7 @@ slower than quiet with torch's 2 threads, but only 1.8× slower when ebm ran one
 
 So at the start of every CPU sampler run (:meth:`ebm_core.Sampler.run`, hence training,
 evaluation and ``ebm sample``; :func:`share_cores`) and between its steps (:func:`rebalance`),
-ebm measures — at most every :data:`INTERVAL_S` seconds, ~20 µs a time — how many cores the
+ebm measures — at most every :data:`INTERVAL_S` seconds, ~40 µs a time — how many cores the
 other processes kept busy since the previous measurement,
 
     others = (Δ busy time of this process's cores − Δ this process's CPU time) / Δ wall time,
