@@ -8,9 +8,10 @@ slower than quiet with torch's 2 threads, but only 1.8× slower when ebm ran one
 (docs/performance.md, "Load sensitivity"). One thread on the free core is the faster choice.
 
 So at the start of every CPU sampler run (:meth:`ebm_core.Sampler.run`, hence training,
-evaluation and ``ebm sample``; :func:`share_cores`) and between its steps (:func:`rebalance`),
-ebm measures — at most every :data:`INTERVAL_S` seconds, ~40 µs a time — how many cores the
-other processes kept busy since the previous measurement,
+evaluation and ``ebm sample``; :func:`share_cores`) and between the steps of runs that step in
+Python (the torch path and the conv chain kernel; :func:`rebalance`), ebm measures — at most
+every :data:`INTERVAL_S` seconds, ~40 µs a time — how many cores the other processes kept busy
+since the previous measurement,
 
     others = (Δ busy time of this process's cores − Δ this process's CPU time) / Δ wall time,
 
@@ -19,26 +20,40 @@ other processes kept busy since the previous measurement,
 since otherwise the scheduler runs them only when nothing else wants the core) and runs torch
 with
 
-    threads = min(ceiling, max(1, ⌊cores − others + ½⌋))
+    threads = ceiling                                   if others < ½,
+    threads = min(ceiling, max(1, ⌊cores − others + ½⌋))  otherwise,
 
-threads, where ``ceiling`` is the thread count the user had set (``torch.get_num_threads()``
-before ebm first changed it; a count the user sets later becomes the new ceiling). On a quiet
-machine ``others`` ≈ 0 and nothing changes; beside one busy process on 2 cores (``others`` ≈ ⅔
-with two torch threads, 1 with one) torch runs one thread.
+where ``ceiling`` is the thread count the user had set (``torch.get_num_threads()`` before ebm
+first changed it; a different count the user sets later becomes the new ceiling). On a quiet
+machine nothing changes; beside one busy process on 2 cores (``others`` ≈ ⅔ with two torch
+threads, 1 with one) torch runs one thread. A measurement needs two readings
+:data:`INTERVAL_S` apart, so the first run of a process, and a run that starts more than
+:data:`STALE_S` seconds after the last reading, start at the ceiling; runs done in one native
+call (the analytic and MLP chain kernels) then keep the count they started with.
 
 The count stays between runs, so the rest of a training step (the loss's backward pass, the
 optimiser) runs on the free cores too — in the training benchmark that part ran 6× slower
 beside a busy process with two threads and not slower with one. The next run that finds the
-cores free raises it back to the ceiling; a run that starts more than :data:`STALE_S` seconds
-after the last measurement starts from the ceiling; the :class:`~ebm_core.training.Trainer`
-puts the ceiling back when it ends, and :func:`restore_threads` does so on request.
+cores free raises it back to the ceiling; the :class:`~ebm_core.training.Trainer` puts the
+ceiling back when it ends, and :func:`restore_threads` does so on request (a count the user
+set in between stays). One limit: a user count equal to the lowered one cannot be told apart
+from it, so a later quiet run may raise it back to the old ceiling — call
+:func:`restore_threads` before ``torch.set_num_threads``, or turn sharing off.
 
-Reproducibility: sampler chains are the same bits at any thread count for ebm's own energies
-and kernels (tested), but parameter gradients are not (torch splits reductions between
-threads): on a machine whose load changes, two runs of one seed — or a run and its resumed
-copy — can differ in the last bits. ``EBM_THREAD_SHARING=0`` (or ``false``/``no``/``off``,
-read at the start of each run) turns sharing off and puts the ceiling back; sharing changes
-nothing where ``/proc/stat`` or ``os.sched_getaffinity`` is missing (macOS, Windows).
+Sharing leaves the count alone when this thread may use fewer CPUs than torch runs threads
+(``taskset``, container cpusets, OpenMP thread binding that pins the main thread): the
+measurement would not say which cores torch's threads share. It measures for the calling
+thread, whose OpenMP and MKL thread counts ``torch.set_num_threads`` sets; one state per
+process, so sample from one Python thread at a time.
+
+Reproducibility: sampler chains are the same bits at 1 and 2 threads for ebm's built-in conv
+and MLP energies on the torch path and the chain kernels (tested; torch and oneDNN promise it
+for no energy), but parameter gradients are not (torch splits reductions between threads): on
+a machine whose load changes, two runs of one seed — or a run and its resumed copy — can
+differ in the last bits. ``EBM_THREAD_SHARING=0`` (or ``false``/``no``/``off``, read at the
+start of each run) turns sharing off and puts the ceiling back; sharing changes nothing where
+``/proc/stat`` or ``os.sched_getaffinity`` is missing or unreadable (macOS, Windows, some
+containers).
 
 Example::
 
@@ -86,23 +101,39 @@ class Reading:
     own_s: float
 
 
+def allowed_cores() -> int | None:
+    """How many CPUs this thread may run on (``os.sched_getaffinity``), or ``None`` if unknown."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
 def read_cpu_times(stat_path: str = _STAT_PATH) -> Reading | None:
-    """Busy time of this process's cores and this process's own CPU time, or ``None`` if unknown."""
+    """Busy time of this process's cores and this process's own CPU time, or ``None`` if unknown.
+
+    ``None`` also when ``/proc/stat`` lacks a line for one of the cores or cannot be parsed
+    (e.g. a container whose ``/proc/stat`` numbers CPUs differently).
+    """
     try:
         cpus = {f"cpu{i}" for i in os.sched_getaffinity(0)}
         ticks_per_s = os.sysconf("SC_CLK_TCK")
-        nice = os.getpriority(os.PRIO_PROCESS, 0) > 0
+        fields = (_USER, _SYSTEM, _IRQ, _SOFTIRQ)
+        if os.getpriority(os.PRIO_PROCESS, 0) > 0:
+            fields += (_NICE,)
         with open(stat_path, encoding="ascii") as stat:
             lines = stat.readlines()
-    except (AttributeError, OSError, ValueError):
+        busy_ticks, seen = 0, 0
+        for line in lines:
+            name, _, rest = line.partition(" ")
+            if name in cpus:
+                values = rest.split()
+                busy_ticks += sum(int(values[i]) for i in fields)
+                seen += 1
+    except (AttributeError, OSError, ValueError, IndexError):
         return None
-    fields = (_USER, _SYSTEM, _IRQ, _SOFTIRQ) + ((_NICE,) if nice else ())
-    busy_ticks = 0
-    for line in lines:
-        name, _, rest = line.partition(" ")
-        if name in cpus:
-            values = rest.split()
-            busy_ticks += sum(int(values[i]) for i in fields)
+    if seen != len(cpus):
+        return None
     return Reading(time.monotonic(), busy_ticks / ticks_per_s, time.process_time())
 
 
@@ -116,15 +147,17 @@ def others_busy_cores(before: Reading, after: Reading) -> float:
 
 
 def thread_count(cores: int, others: float, ceiling: int) -> int:
-    """``min(ceiling, max(1, ⌊cores − others + ½⌋))``: the cores left free, at least one."""
+    """The ceiling while others use less than half a core, else ``min(ceiling, max(1, ⌊cores − others + ½⌋))``."""
+    if others < 0.5:
+        return ceiling
     return min(ceiling, max(1, math.floor(cores - others + 0.5)))
 
 
 class CoreSharing:
     """The state behind :func:`share_cores`, :func:`rebalance` and :func:`restore_threads` (one per process).
 
-    ``read``, ``set_threads``, ``get_threads`` and ``clock`` (the one ``read`` stamps its
-    readings with) are injectable for tests; ``cores`` defaults to this process's CPU affinity.
+    ``read``, ``set_threads``, ``get_threads``, ``clock`` (the one ``read`` stamps its readings
+    with) and ``cores`` (the CPUs this thread may use) are injectable for tests.
     """
 
     def __init__(
@@ -133,29 +166,32 @@ class CoreSharing:
         set_threads: Callable[[int], None] = torch.set_num_threads,
         get_threads: Callable[[], int] = torch.get_num_threads,
         clock: Callable[[], float] = time.monotonic,
-        cores: int | None = None,
+        cores: Callable[[], int | None] = allowed_cores,
     ) -> None:
         self._read, self._set, self._get, self._clock = read, set_threads, get_threads, clock
-        self._cores = cores
+        self._allowed_cores = cores
         self._lock = threading.Lock()
+        self._cores = 1
         self._ceiling = 1
-        self._threads: int | None = None  # what torch runs now; None until the first run
+        self._threads: int | None = None  # what torch runs now; None while not sharing
         self._last: Reading | None = None
 
     def start(self) -> None:
         """At the start of a CPU sampler run: measure if due and set the thread count."""
         with self._lock:
-            if switch(SWITCH_ENV) is False:
-                self._restore()
-                return
-            if self._cores is None:
-                try:
-                    self._cores = len(os.sched_getaffinity(0))
-                except (AttributeError, OSError):
-                    return
             current = self._get()
             if current != self._threads:  # the first run, or the user set a thread count since
-                self._ceiling = self._threads = current
+                self._ceiling, self._threads = current, None
+            cores = self._allowed_cores()
+            # Off, or this thread may not use as many CPUs as torch runs threads (taskset, cgroup
+            # cpusets, OpenMP binding pinning the main thread): the measurement would not say
+            # which cores torch's threads share, so leave the count alone.
+            if switch(SWITCH_ENV) is False or cores is None or cores < self._ceiling:
+                self._restore()
+                return
+            self._cores = cores
+            if self._threads is None:
+                self._threads = current
             if self._last is None or self._clock() - self._last.wall_s > STALE_S:
                 self._last = self._read()  # an old estimate is not trusted: start from the ceiling
                 self._apply(0.0)
@@ -164,7 +200,8 @@ class CoreSharing:
 
     def rebalance(self) -> None:
         """Measure again and set the thread count if :data:`INTERVAL_S` has passed (see module)."""
-        if self._threads is None or self._last is None or self._clock() - self._last.wall_s < INTERVAL_S:
+        last = self._last
+        if self._threads is None or last is None or self._clock() - last.wall_s < INTERVAL_S:
             return
         with self._lock:
             if self._threads is not None:
@@ -176,7 +213,8 @@ class CoreSharing:
             self._restore()
 
     def _restore(self) -> None:
-        if self._threads is not None and self._threads != self._ceiling:
+        # Only a count ebm set is put back: one the user set since stays.
+        if self._threads is not None and self._threads != self._ceiling and self._get() == self._threads:
             self._set(self._ceiling)
         self._threads = None
         self._last = None
@@ -192,7 +230,7 @@ class CoreSharing:
         self._apply(others)
 
     def _apply(self, others: float) -> None:
-        threads = thread_count(self._cores or 1, others, self._ceiling)
+        threads = thread_count(self._cores, others, self._ceiling)
         if threads != self._threads:
             self._set(threads)
             self._threads = threads

@@ -23,14 +23,24 @@ from ebm_core.thread_sharing import (
 )
 
 
-class FakeMachine:
-    """A clock, the threads torch would run, and other processes using ``others`` cores."""
+@pytest.fixture(autouse=True)
+def _sharing_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite turns sharing off (tests/conftest.py); these tests are about it."""
+    monkeypatch.delenv("EBM_THREAD_SHARING", raising=False)
 
-    def __init__(self, threads: int = 2, others: float = 0.0, own: float = 2.0) -> None:
+
+class FakeMachine:
+    """A clock, the threads torch would run, and other processes using ``others`` cores.
+
+    ``read_takes`` seconds pass at every reading (0: time passes only through ``advance``).
+    """
+
+    def __init__(self, threads: int = 2, others: float = 0.0, own: float = 2.0, read_takes: float = 0.0) -> None:
         self.now, self.threads, self.others, self.own = 100.0, threads, others, own
         self.busy_s = self.own_s = 0.0
         self.sets: list[int] = []
         self.readable = True
+        self.read_takes = read_takes
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -38,6 +48,7 @@ class FakeMachine:
         self.own_s += self.own * seconds
 
     def read(self) -> Reading | None:
+        self.advance(self.read_takes)
         return Reading(self.now, self.busy_s, self.own_s) if self.readable else None
 
     def set_threads(self, n: int) -> None:
@@ -45,7 +56,7 @@ class FakeMachine:
         self.sets.append(n)
 
     def sharing(self, cores: int = 2) -> CoreSharing:
-        return CoreSharing(self.read, self.set_threads, lambda: self.threads, lambda: self.now, cores=cores)
+        return CoreSharing(self.read, self.set_threads, lambda: self.threads, lambda: self.now, lambda: cores)
 
 
 def run_steps(machine: FakeMachine, sharing: CoreSharing, steps: int, seconds: float = 0.1) -> None:
@@ -137,20 +148,54 @@ def test_switched_off_or_unreadable_changes_nothing(monkeypatch):
     assert machine.sets == [1, 2]
 
 
-def test_the_trainer_restores_the_threads_when_it_ends_also_on_error(monkeypatch):
-    calls = []
-    monkeypatch.setattr(thread_sharing, "restore_threads", lambda: calls.append("restored"))
-    with pytest.raises(RuntimeError), thread_sharing.restoring_threads():
-        raise RuntimeError("a failing step")
-    assert calls == ["restored"]
+def test_a_count_the_user_set_meanwhile_is_not_overwritten_by_restore():
+    machine = FakeMachine(threads=4, others=2.0)
+    sharing = machine.sharing(cores=4)
+    run_steps(machine, sharing, 5)
+    assert machine.threads == 2
+    machine.threads = 3  # the user calls torch.set_num_threads(3); ebm has not run since
+    sharing.restore()
+    assert machine.threads == 3 and machine.sets == [2]
+
+
+def test_fewer_allowed_cpus_than_threads_leaves_the_count_alone():
+    """E.g. OpenMP binding pinned the main thread to one CPU: no measurement of torch's cores."""
+    machine = FakeMachine(threads=2, others=1.0)
+    sharing = machine.sharing(cores=1)
+    run_steps(machine, sharing, 5)
+    assert machine.sets == []
+
+
+def test_the_trainer_puts_the_count_back_when_it_ends_also_on_error(monkeypatch):
+    from ebm_core.training import Trainer
+
+    machine = FakeMachine(threads=2, others=1.0, read_takes=INTERVAL_S)
+    monkeypatch.setattr(thread_sharing, "_SHARING", machine.sharing())
+    energy = ebm_core.energy("mlp", dim=2, hidden=(8,))
+    loss = ebm_core.loss("cd", energy, sampler="langevin", k=2)
+    trainer = Trainer(loss, data=torch.randn(64, 2), batch_size=16, progress=False)
+    trainer.fit(4)
+    assert machine.sets == [1, 2]  # lowered from the second sampler run, put back at the end
+    real_step, steps = trainer._train_step, []
+
+    def fails_on_the_third(*args):
+        if len(steps) == 2:
+            raise RuntimeError("a failing step")
+        steps.append(None)
+        return real_step(*args)
+
+    monkeypatch.setattr(trainer, "_train_step", fails_on_the_third)
+    with pytest.raises(RuntimeError, match="a failing step"):
+        trainer.fit(10)
+    assert machine.sets == [1, 2, 1, 2]
 
 
 @pytest.mark.parametrize(
     ("cores", "others", "ceiling", "expected"),
     [(2, 0.0, 2, 2), (2, 0.4, 2, 2), (2, 0.67, 2, 1), (2, 1.0, 2, 1), (2, 3.0, 2, 1),
-     (8, 1.0, 8, 7), (8, 2.6, 8, 5), (8, 1.0, 4, 4), (16, 0.0, 1, 1)],
+     (8, 1.0, 8, 7), (8, 2.6, 8, 5), (8, 1.0, 4, 4), (16, 0.0, 1, 1), (1, 0.3, 4, 4)],
 )
-def test_thread_count_is_the_free_cores_rounded_at_least_one(cores, others, ceiling, expected):
+def test_thread_count_is_the_free_cores_rounded_at_least_one_once_others_use_half_a_core(cores, others, ceiling, expected):
     assert thread_count(cores, others, ceiling) == expected
 
 
@@ -176,6 +221,10 @@ def test_read_cpu_times_sums_the_busy_fields_of_this_process_s_cores(tmp_path):
     assert reading is not None
     assert reading.busy_s == pytest.approx(len(cpus) * (37 + nice) / hz)
     assert read_cpu_times(str(tmp_path / "missing")) is None
+    stat.write_text("\n".join(lines[:-2]) + "\n")  # the last core of this process has no line
+    assert read_cpu_times(str(stat)) is None
+    stat.write_text("\n".join(lines[:-1]).replace(" 20 ", " x ") + "\n")  # not a number
+    assert read_cpu_times(str(stat)) is None
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/stat") or len(os.sched_getaffinity(0)) < 2,
@@ -196,29 +245,6 @@ def test_a_real_busy_process_takes_a_thread():
         busy.wait()
     sharing.restore()
     assert len(threads) == 3 and threads[1] <= cores - 1 and threads[2] == cores
-
-
-@pytest.mark.parametrize("energy_name", ["conv", "mlp"])
-def test_torch_path_chains_are_the_same_bits_at_one_and_two_threads(energy_name):
-    """What makes sharing safe: the thread count changes speed, not chains (torch path)."""
-    torch.manual_seed(0)
-    if energy_name == "conv":
-        energy = ebm_core.energy("conv", event_shape=(1, 12, 12), channels=(8, 16))
-        x0 = torch.rand(16, 1, 12, 12)
-    else:
-        energy = ebm_core.energy("mlp", dim=2, hidden=(64, 64))
-        x0 = torch.randn(512, 2)
-    sampler = ebm_core.sampler("langevin", energy, step_size=0.01)
-    before = torch.get_num_threads()
-    runs = []
-    try:
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            result = sampler.run(x0, n_steps=5, generator=torch.Generator().manual_seed(1), accelerate=False)
-            runs.append(result.samples)
-    finally:
-        torch.set_num_threads(before)
-    assert torch.equal(runs[0], runs[1])
 
 
 def test_cpu_sampler_runs_share_and_rebalance_every_step(monkeypatch):

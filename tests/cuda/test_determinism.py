@@ -133,12 +133,17 @@ def test_in_process_thread_setting_is_followed() -> None:
     assert torch.equal(one, two)
 
 
+@pytest.mark.parametrize("accelerate", [True, False], ids=["chain kernel", "torch path"])
 @pytest.mark.parametrize("energy_name", ["conv", "mlp"])
-def test_neural_kernels_give_the_same_chains_at_one_and_two_threads(energy_name: str) -> None:
-    """What makes thread sharing (ebm_core.thread_sharing) change speed only: the conv and MLP
-    chain kernels give the same bits whatever torch's thread count."""
+def test_neural_energies_give_the_same_chains_at_one_and_two_threads(
+    energy_name: str, accelerate: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What makes thread sharing (ebm_core.thread_sharing) change speed only: the built-in conv
+    and MLP energies' chains are the same bits at 1 and 2 threads, on the chain kernels and on
+    the torch path. (Sharing is off here, so the thread count is the one asked for.)"""
     import ebm_core
 
+    monkeypatch.setenv("EBM_THREAD_SHARING", "0")
     torch.manual_seed(0)
     if energy_name == "conv":
         energy = ebm_core.energy("conv", event_shape=(1, 12, 12), channels=(8, 16))
@@ -148,12 +153,15 @@ def test_neural_kernels_give_the_same_chains_at_one_and_two_threads(energy_name:
         x0 = torch.randn(1024, 2)
     sampler = ebm_core.sampler("langevin", energy, step_size=0.01)
     before = torch.get_num_threads()
-    runs = []
+    runs, used = [], []
     try:
         for threads in (1, 2):
             torch.set_num_threads(threads)
-            runs.append(sampler.run(x0, n_steps=5, generator=torch.Generator().manual_seed(1)))
+            runs.append(sampler.run(x0, n_steps=5, generator=torch.Generator().manual_seed(1), accelerate=accelerate))
+            used.append(torch.get_num_threads())
     finally:
         torch.set_num_threads(before)
-    assert runs[0].backend == runs[1].backend == f"ebm-cuda:langevin/{energy_name}/cpu"
+    assert used == [1, 2]
+    expected = f"ebm-cuda:langevin/{energy_name}/cpu" if accelerate else "torch"
+    assert runs[0].backend == runs[1].backend == expected
     assert torch.equal(runs[0].samples, runs[1].samples)
