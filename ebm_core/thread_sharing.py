@@ -85,7 +85,7 @@ from .environment_switches import switch
 SWITCH_ENV = "EBM_THREAD_SHARING"
 #: Least wall time between two measurements (a shorter window is dominated by the 10 ms ticks).
 INTERVAL_S = 0.25
-#: A measurement older than this is not reused when a block starts.
+#: A measurement older than this is not reused when a run starts.
 STALE_S = 2.0
 _STAT_PATH = "/proc/stat"
 # Fields of a /proc/stat "cpuN" line after the name: user nice system idle iowait irq softirq …
