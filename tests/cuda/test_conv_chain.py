@@ -37,8 +37,7 @@ from ebm_core.registry import REGISTRY
 from ebm_core.testing import Checklist
 
 from ebm_cuda import _native
-from ebm_cuda import conv_chain
-from ebm_cuda.conv_chain import FusedConvLangevin, image_blocks
+from ebm_cuda.conv_chain import FusedConvLangevin
 
 from .same_noise_reference import STEPS, run_beside_reference
 
@@ -142,37 +141,6 @@ def test_same_chains_as_the_torch_path_for_the_same_noise(event_shape, channels,
     torch.testing.assert_close(result.trajectory, kept, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(result.energy, energy(states[-1]).detach(), rtol=1e-5, atol=1e-4)
     assert result.n_grad_evals == STEPS and not result.divergent.any()
-
-
-@pytest.mark.parametrize(("chains", "per_image", "budget"), [(64, 100_352, 2 << 20), (128, 100_352, 2 << 20),
-                                                       (10, 4_608, 3 * 4_608), (5, 10**7, 2 << 20), (1, 1, 1)])
-def test_image_blocks_cover_the_chains_in_near_equal_blocks_within_the_budget(chains, per_image, budget) -> None:
-    blocks = image_blocks(chains, per_image, budget)
-    starts = [start for start, _ in blocks]
-    sizes = [size for _, size in blocks]
-    assert starts == [sum(sizes[:i]) for i in range(len(sizes))] and sum(sizes) == chains
-    assert max(sizes) - min(sizes) <= 1
-    assert all(size * per_image <= budget for size in sizes) or sizes == [1] * chains
-    assert len(blocks) == 1 or -(-chains // (len(blocks) - 1)) * per_image > budget  # no fewer would fit
-    assert image_blocks(64, 100_352) == [(0, 16), (16, 16), (32, 16), (48, 16)]
-
-
-def test_blocks_of_images_give_the_same_chains_as_one_batch(monkeypatch) -> None:
-    """The gradient runs block by block (cache reuse); each block must be the batch's rows."""
-    torch.manual_seed(0)
-    energy = ebm_core.energy("conv", event_shape=(1, 12, 12), channels=(8, 16))
-    sampler = ebm_core.sampler("langevin", energy, step_size=0.01)
-    x0 = torch.rand(10, 1, 12, 12)
-
-    def run(budget: int) -> torch.Tensor:
-        monkeypatch.setattr(conv_chain, "BLOCK_BYTES", budget)
-        result = sampler.run(x0, n_steps=4, generator=torch.Generator().manual_seed(2))
-        assert result.backend == "ebm-cuda:langevin/conv/cpu"
-        return result.samples
-
-    one = run(1 << 30)
-    blocked = run(3 * 8 * 12 * 12 * 4)  # blocks of 3, 3, 2 and 2 images
-    assert torch.equal(one, blocked)
 
 
 def test_one_step_has_the_exact_gaussian_transition_law() -> None:

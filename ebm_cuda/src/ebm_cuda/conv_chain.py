@@ -17,9 +17,7 @@ then the fused update x ← clamp(x − h∇ₓE + σ√(2h)ξ) of ``langevin/up
 by ``(request.seed, step)`` — the noise the torch path with that update kernel draws for the
 same generator state, so both paths give the same chains up to float rounding. The first
 convolution is one pass each way instead of torch's four (see the C++ file); the other
-layers are torch's own kernels. The gradient runs block by block of images
-(:func:`image_blocks`: ≤ 2 MiB of first-layer activation each), so each block's activations
-stay in cache between layers; blocks give the same bits as one batch.
+layers are torch's own kernels.
 
 Declined (the sampler then runs the torch path): the residual net, more than
 ``CONV_STEM_MAX_IN_CHANNELS`` input channels, a first convolution with stride ≠ 1, float64
@@ -124,62 +122,26 @@ class FusedConvLangevin(PreparingKernel):
         )
 
 
-#: Most bytes of first-layer activation per block of images (see :func:`image_blocks`).
-BLOCK_BYTES = 2 << 20
-
-
-def image_blocks(chains: int, bytes_per_image: int, budget: int | None = None) -> list[tuple[int, int]]:
-    """``(start, size)`` of near-equal blocks of ``chains`` images, each within ``budget`` bytes.
-
-    The gradient runs the whole network on one block before the next, so a block's
-    activations stay in the cores' caches between layers instead of streaming through memory:
-    at 64 chains of the W5/W6 net (100 KB of first-layer activation per image) a gradient took
-    10.1 ms in blocks of 16 against 13.3 ms in one (128 chains: 19.6 against 28.9 ms; blocks
-    of 8–32 measured, 16–20 best). ``budget`` defaults to :data:`BLOCK_BYTES` (2 MiB). E.g.
-    ``image_blocks(64, 100_352)`` is ``[(0, 16), (16, 16), (32, 16), (48, 16)]``, and an image
-    larger than the budget is a block of its own.
-    """
-    budget = BLOCK_BYTES if budget is None else budget
-    largest = max(1, budget // max(1, bytes_per_image))
-    count = -(-chains // largest)
-    size, extra = divmod(chains, count)
-    blocks, start = [], 0
-    for index in range(count):
-        length = size + (index < extra)
-        blocks.append((start, length))
-        start += length
-    return blocks
-
-
 class _Gradient:
-    """∇ₓE for a batch of ``chains`` images, block by block (:func:`image_blocks`), reusing the
-    stem's buffers across blocks and steps."""
+    """∇ₓE for a batch of ``chains`` images, reusing the stem's buffers across steps."""
 
     def __init__(self, net: _Net, chains: int) -> None:
         self.net = net
         c_in, height, width = net.event_shape
         c1 = net.stem_weight.shape[0]
-        self.blocks = image_blocks(chains, c1 * height * width * 4)
-        largest = max(size for _, size in self.blocks)
-        self.activation = torch.empty((largest, c1, height, width), memory_format=CHANNELS_LAST)
+        self.activation = torch.empty((chains, c1, height, width), memory_format=CHANNELS_LAST)
         self.grad_x = torch.empty((chains, c_in, height, width))
         self.args = _native.ConvStemArgs()
-        self.args.in_channels = c_in
+        self.args.images, self.args.in_channels = chains, c_in
         self.args.height, self.args.width, self.args.out_channels = height, width, c1
         self.args.weight, self.args.bias = net.stem_weight.data_ptr(), net.stem_bias.data_ptr()
-        self.args.activation = self.activation.data_ptr()
+        self.args.activation, self.args.grad_x = self.activation.data_ptr(), self.grad_x.data_ptr()
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        for start, size in self.blocks:
-            self._block(x[start:start + size], self.grad_x[start:start + size])
-        return self.grad_x
-
-    def _block(self, x: torch.Tensor, grad_x: torch.Tensor) -> None:
         args = self.args
-        args.images, args.x, args.grad_x = x.shape[0], x.data_ptr(), grad_x.data_ptr()
-        args.n_threads = torch.get_num_threads()
+        args.x, args.n_threads = x.data_ptr(), torch.get_num_threads()
         _native.conv_stem_forward_cpu(args)
-        saved, a = [], self.activation[:x.shape[0]]
+        saved, a = [], self.activation
         for layer in self.net.layers:
             z = F.conv2d(a, layer.weight, layer.bias, stride=layer.stride, padding=1)
             saved.append((a, z, layer))
@@ -193,6 +155,7 @@ class _Gradient:
         g = g.contiguous(memory_format=CHANNELS_LAST)  # a no-op unless oneDNN chose otherwise
         args.grad_activation = g.data_ptr()
         _native.conv_stem_backward_cpu(args)
+        return self.grad_x
 
 
 def _network(request: ChainRequest) -> _Net:
