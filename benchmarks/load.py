@@ -17,8 +17,9 @@ Reported per workload, system and policy:
 thread sharing (:mod:`ebm_core.thread_sharing`) on, as a user who sets nothing has it;
 ``fixed-threads`` is the default policy with it turned off (``EBM_THREAD_SHARING=0``). (Its
 "quiet cost" row compares two fresh workers, which on a shared machine differ by tens of
-percent with nothing changed; docs/performance.md measures sharing's quiet cost in one process.) The load averages before and after each phase are recorded
-beside the figures, since other jobs on the machine change them. Writes ``load.json`` and ``load.md``.
+percent with nothing changed; docs/performance.md measures sharing's quiet cost in one
+process.) The load averages before and after each phase are recorded beside the figures,
+since other jobs on the machine change them. Writes ``load.json`` and ``load.md``.
 
 Example::
 

@@ -3,9 +3,9 @@
 torch splits each parallel operator evenly over its threads and makes the finished ones wait
 for the rest. When another process holds one of the cores, one share of every operator waits
 for the scheduler to hand that core back, and the threads that finished spin meanwhile: with
-one competing busy process on a 2-core machine the conv workloads W5 and W6 ran 2.9–4.1×
-slower than quiet with torch's 2 threads, but only 1.8× slower when ebm ran one thread
-(docs/performance.md, "Load sensitivity"). One thread on the free core is the faster choice.
+one competing busy process on a 2-core machine the conv workloads W5 and W6 ran 2.4–4.1×
+slower than quiet with torch's 2 threads, but only 1.7–2.3× slower when ebm ran one thread
+(three runs; docs/performance.md, "Load sensitivity"). One thread on the free core is the faster choice.
 
 So at the start of every CPU sampler run (:meth:`ebm_core.Sampler.run`, hence training,
 evaluation and ``ebm sample``; :func:`share_cores`) and between the steps of runs that step in
