@@ -66,6 +66,12 @@ Gradient evaluations per chain: 1 at x0, then 1 per ``langevin``/``mala`` step a
 kernel may skip the gradient at the final state, which no step uses (ebm-cuda's neural-energy
 kernels do): it then reports ``n_steps`` evaluations, and a chain whose only non-finite value
 would have been that last gradient is not flagged.
+
+CPU threads: the loop calls :func:`ebm_core.thread_sharing.share_cores` before a CPU kernel
+runs; a kernel that steps in Python (ebm-cuda's conv kernel) should call
+:func:`ebm_core.thread_sharing.rebalance` between steps so a long run follows the machine's
+load (a no-op until 0.25 s have passed). A kernel must give the same chains at every thread
+count.
 """
 
 from __future__ import annotations
