@@ -1,7 +1,7 @@
 """Side-by-side benchmarks of ebm against TorchEBM, ebmkit and BlackJAX.
 
-One command runs every workload for every system, each system in its own subprocess with
-the same thread budget, and writes a Markdown table, a JSON file and scaling plots::
+One command runs every workload for every system, each system and workload in its own
+subprocess with the same thread budget, and writes a Markdown table, a JSON file and scaling plots::
 
     python -m benchmarks.run            # full run (W1–W4 + training + scaling), 2–5 min
     python -m benchmarks.run --quick    # smaller sizes, ~1 min

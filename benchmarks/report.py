@@ -198,7 +198,7 @@ def memory_table(report: dict) -> list[str]:
     for name in report["system_order"]:
         value = report["systems"].get(name, {}).get("process_peak_rss_mb")
         peaks.append("—" if value is None else f"{value:.0f}")
-    lines.append("| whole process | " + " | ".join(peaks) + " |")
+    lines.append("| largest worker process | " + " | ".join(peaks) + " |")
     return lines
 
 
@@ -314,7 +314,8 @@ def markdown(report: dict) -> str:
         f"{m['memory_gb']} GB; {m['os']}; Python {m['python']}.  ",
         ("Shared workers (smoke-test mode: systems share processes and run concurrently; "
          "timings and RSS NOT comparable); " if meta.get("shared_workers")
-         else "Every system: its own subprocess, one at a time, ")
+         else "Every system and workload: its own subprocess, one at a time, a workload's systems "
+              "back to back, ")
         + f"{m['threads_per_system']} threads, float32; warm-up excluded; median of repeats"
         + (f"; best of {meta['rounds']} rounds (see benchmarks/rounds.py).  " if meta.get("rounds", 1) > 1
            else ".  "),

@@ -9,10 +9,14 @@ Usage::
     python -m benchmarks.run --workloads N1,N2,T1 --no-scaling   # NUTS and tempering
     python -m benchmarks.run --load --systems ebm-fused,blackjax --workloads W4  # quiet vs loaded
 
-Each system runs in its own subprocess (:mod:`benchmarks.worker`), one after the other, with
-the same thread budget (:mod:`benchmarks.environment`); then the ebm paths' scaling sweeps
-run (:mod:`benchmarks.scaling`), each in its own subprocess too. ``--shared-workers`` (for the
-smoke test only) instead runs one worker per framework, two at a time, to save start-up time.
+Each workload runs system after system, every system in its own subprocess
+(:mod:`benchmarks.worker`) with the same thread budget (:mod:`benchmarks.environment`), before
+the next workload starts: the systems compared in one row run within a minute or two of each
+other (this machine's speed drifts by tens of percent over longer spans), and no workload
+inherits another's heap or threads. Later rounds (``--rounds``) alternate the system order.
+Then the ebm paths' scaling sweeps run (:mod:`benchmarks.scaling`), each in its own
+subprocess too. ``--shared-workers`` (for the smoke test only) instead runs one worker per
+framework for all workloads, two at a time, to save start-up time.
 A system whose library is not installed is reported as missing — never silently dropped. Writes ``results.json``, ``results.md`` and the PNGs of
 :mod:`benchmarks.plots` into ``--out`` (default ``benchmarks/results``) and prints the
 Markdown report.
@@ -113,6 +117,8 @@ def run_jobs(
     def one(job: tuple[list[str], list[str]]) -> None:
         systems, scaling = job
         what = ", ".join(systems + [f"{n} scaling" for n in scaling])
+        if systems and len(workloads) == 1:
+            what += f" {workloads[0]}"
         _log(f"running {what}")
         start = time.perf_counter()
         args = ["--preset", preset, "--systems", ",".join(systems),
@@ -138,6 +144,28 @@ def run_jobs(
         for job in jobs:
             one(job)
     return results, sweeps
+
+
+def _with_workload(result: dict, key: str) -> dict:
+    """A worker's result for the one workload ``key``; a failed worker's reason becomes that
+    workload's error, so the system's other workloads still count."""
+    if result.get("status") == "error" and key not in result.get("workloads", {}):
+        result = {**result, "workloads": {key: {"status": "error", "reason": result.get("reason", "")}}}
+    return result
+
+
+def merge_workloads(parts: list[dict]) -> dict:
+    """One system's results from its one-workload workers, as one worker would have returned
+    them: the workloads together, the highest process peak RSS. A system none of whose
+    workers got past set-up keeps the last worker's status and reason."""
+    finished = [p for p in parts if p.get("status") == "ok"]
+    if not finished:
+        return parts[-1]
+    merged = dict(finished[0], workloads={})
+    for part in parts:
+        merged["workloads"].update(part.get("workloads", {}))
+    merged["process_peak_rss_mb"] = max(p.get("process_peak_rss_mb") or 0.0 for p in finished)
+    return merged
 
 
 def run_all(
@@ -171,7 +199,16 @@ def run_all(
     for i in range(rounds):
         if rounds > 1:
             _log(f"round {i + 1} of {rounds}")
-        ran, _ = run_jobs(plan_jobs(available, [], shared), preset, workloads, timeout, concurrent)
+        if shared:
+            ran, _ = run_jobs(plan_jobs(available, [], shared), preset, workloads, timeout, concurrent)
+        else:
+            order = available[::-1] if i % 2 else available
+            parts: dict[str, list[dict]] = {n: [] for n in available}
+            for key in workloads:
+                ran_one, _ = run_jobs(plan_jobs(order, [], False), preset, [key], timeout, 1)
+                for name, result in ran_one.items():
+                    parts[name].append(_with_workload(result, key))
+            ran = {name: merge_workloads(found) for name, found in parts.items()}
         for name, result in ran.items():
             per_round[name].append(result)
     for name, results_of_rounds in per_round.items():
