@@ -180,6 +180,32 @@ def peer_ratio_table(report: dict) -> list[str]:
     return lines
 
 
+def round_ratio_table(report: dict) -> list[str]:
+    """ebm's ratio to each target's reference, round by round (``--rounds`` ≥ 2).
+
+    A round runs a workload's systems back to back, so its ratio compares runs at most a few
+    minutes apart: the spread across rounds shows how firmly a target is met. The ratio of a
+    round is ``median_s(reference) / median_s(ebm)`` — the same "× faster" as the main table
+    for workloads timed per run; NUTS and tempering (ESS/s, judged per run's ESS) are left
+    out, as is a pair with a failed round. Empty for one round.
+    """
+    rounds = report["meta"].get("rounds", 1)
+    head = ["workload", "against", *(f"round {i + 1}" for i in range(rounds))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key in report["workload_order"]:
+        target = report["ratios"].get(key, {}).get("target")
+        if rounds < 2 or not target or key in JUDGED_ON_TORCH:
+            continue
+        mine = (_entry(report["systems"], "ebm-fused", key) or {}).get("round_medians_s") or []
+        for condition in target.get("conditions", [target]):
+            reference = condition["reference"]
+            theirs = (_entry(report["systems"], reference, key) or {}).get("round_medians_s") or []
+            if reference and len(mine) == len(theirs) == rounds:
+                cells = [_ratio(t / m) for m, t in zip(mine, theirs)]
+                lines.append(f"| {key} | {reference} | " + " | ".join(cells) + " |")
+    return lines if len(lines) > 2 else []
+
+
 def _field_table(report: dict, field: str, fmt) -> list[str]:
     names = report["system_order"]
     lines = ["| workload | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
@@ -338,6 +364,8 @@ def markdown(report: dict) -> str:
         "",
         *peer_ratio_table(report),
         "",
+        *(["## Targets round by round (ebm-fused ÷ the target's reference, × faster)", "",
+           *rounds_table, ""] if (rounds_table := round_ratio_table(report)) else []),
         "## Peak RSS per workload (MiB, whole worker process while the workload ran)",
         "",
         *memory_table(report),

@@ -133,3 +133,31 @@ def test_rounds_keep_the_best_median_and_any_wrong_result():
     assert w1["quality"]["passed"]
     wrong = best_of_rounds([result(2.0, False, 300.0), result(1.0, True, 250.0)])
     assert not wrong["workloads"]["W1"]["quality"]["passed"]
+
+
+def test_round_by_round_ratios_pair_each_round_and_skip_what_cannot_be_paired():
+    """Round i's ratio is the reference's round-i median over ebm-fused's; every condition of a
+    two-condition target gets a row; a system with a failed round, NUTS (ESS/s) and a
+    one-round run give none."""
+    def entry(rounds: list[float], throughput: float) -> dict:
+        return {**_entry(throughput), "median_s": min(rounds), "round_medians_s": rounds}
+
+    medians = {"ebm-fused": [1.0, 2.0], "torchebm": [1.8, 2.6], "blackjax": [3.0, 5.0], "ebmkit": [9.0]}
+    systems = {
+        name: {"status": "ok", "workloads": {
+            key: entry(rounds, 1.0 / min(rounds)) for key in ("W6", "train", "N1")}}
+        for name, rounds in medians.items()
+    }
+    peers = ["torchebm", "ebmkit", "blackjax"]
+    document = {"meta": {"rounds": 2}, "workload_order": ["W6", "train", "N1"], "systems": systems,
+                "ratios": report.compute_ratios(systems, peers, ["W6", "train", "N1"])}
+    assert document["ratios"]["W6"]["best_peer"] == "torchebm"
+    rows = report.round_ratio_table(document)[2:]
+    assert rows == [
+        "| W6 | torchebm | 1.80× | 1.30× |",
+        "| train | torchebm | 1.80× | 1.30× |",
+        "| train | blackjax | 3.00× | 2.50× |",
+    ]
+    systems["torchebm"]["workloads"]["W6"]["round_medians_s"] = [1.8]  # a failed round
+    assert "| W6 |" not in "\n".join(report.round_ratio_table(document))
+    assert report.round_ratio_table({**document, "meta": {"rounds": 1}}) == []
