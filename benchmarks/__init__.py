@@ -3,7 +3,7 @@
 One command runs every workload for every system, each system and workload in its own
 subprocess with the same thread budget, and writes a Markdown table, a JSON file and scaling plots::
 
-    python -m benchmarks.run            # full run (W1–W4 + training + scaling), 2–5 min
+    python -m benchmarks.run            # full run (W1–W6 + training + scaling), ~7 min
     python -m benchmarks.run --quick    # smaller sizes, ~1 min
     python -m benchmarks.run --out docs/performance   # refresh the docs' performance page data
 
@@ -16,7 +16,7 @@ Layout (one concept per module):
   ebmkit, BlackJAX), each building its own fastest form of the same target;
 * :mod:`benchmarks.measure` — warm-up, repeats, median, peak RSS;
 * :mod:`benchmarks.quality` — the moment checks that keep everyone honest;
-* :mod:`benchmarks.worker` — the per-system subprocess; :mod:`benchmarks.scaling` — the
+* :mod:`benchmarks.worker` — the subprocess of one system (and, in a full run, one workload); :mod:`benchmarks.scaling` — the
   chains/dimension sweeps of the ebm paths;
 * :mod:`benchmarks.report`, :mod:`benchmarks.plots` — the table, the ratios and the PNGs;
 * :mod:`benchmarks.run` — the entry command; :mod:`benchmarks.load` — its ``--load`` mode (each

@@ -341,7 +341,8 @@ def markdown(report: dict) -> str:
         ("Shared workers (smoke-test mode: systems share processes and run concurrently; "
          "timings and RSS NOT comparable); " if meta.get("shared_workers")
          else "Every system and workload: its own subprocess, one at a time, a workload's systems "
-              "back to back, ")
+              "back to back, " if meta.get("per_workload_workers")
+         else "Every system: its own subprocess, one at a time, ")
         + f"{m['threads_per_system']} threads, float32; warm-up excluded; median of repeats"
         + (f"; best of {meta['rounds']} rounds (see benchmarks/rounds.py).  " if meta.get("rounds", 1) > 1
            else ".  "),

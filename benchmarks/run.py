@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m benchmarks.run                    # full preset (2–5 min on 2 quiet cores)
+    python -m benchmarks.run                    # full preset (~7 min on 2 quiet cores)
     python -m benchmarks.run --quick            # smaller sizes (~1 min)
     python -m benchmarks.run --out docs/performance
     python -m benchmarks.run --systems ebm-fused,blackjax --workloads W1,W3 --no-scaling
@@ -147,24 +147,26 @@ def run_jobs(
 
 
 def _with_workload(result: dict, key: str) -> dict:
-    """A worker's result for the one workload ``key``; a failed worker's reason becomes that
-    workload's error, so the system's other workloads still count."""
-    if result.get("status") == "error" and key not in result.get("workloads", {}):
-        result = {**result, "workloads": {key: {"status": "error", "reason": result.get("reason", "")}}}
+    """A worker's result for the one workload ``key``; a worker that did not get past set-up
+    (error, or missing) puts its status and reason on that workload, so the system's other
+    workloads still count and no workload vanishes from the report."""
+    status = result.get("status")
+    if status != "ok" and key not in result.get("workloads", {}):
+        result = {**result, "workloads": {key: {"status": status or "error", "reason": result.get("reason", "")}}}
     return result
 
 
 def merge_workloads(parts: list[dict]) -> dict:
     """One system's results from its one-workload workers, as one worker would have returned
-    them: the workloads together, the highest process peak RSS. A system none of whose
-    workers got past set-up keeps the last worker's status and reason."""
+    them: every worker's workloads together, the highest process peak RSS. A system none of
+    whose workers got past set-up keeps the last worker's status and reason (each workload
+    keeps its own)."""
     finished = [p for p in parts if p.get("status") == "ok"]
-    if not finished:
-        return parts[-1]
-    merged = dict(finished[0], workloads={})
+    merged = dict(finished[0] if finished else parts[-1], workloads={})
     for part in parts:
         merged["workloads"].update(part.get("workloads", {}))
-    merged["process_peak_rss_mb"] = max(p.get("process_peak_rss_mb") or 0.0 for p in finished)
+    if finished:
+        merged["process_peak_rss_mb"] = max(p.get("process_peak_rss_mb") or 0.0 for p in finished)
     return merged
 
 
@@ -174,7 +176,10 @@ def run_all(
 ) -> tuple[dict[str, dict], dict[str, dict]]:
     """Every system's results (missing ones without starting a worker) and the scaling sweeps.
 
-    With ``rounds > 1`` the system sequence runs that many times and the rounds are merged
+    One worker per system and workload, a workload's systems back to back (the module
+    docstring); ``shared`` (smoke tests): one worker per framework for every workload. With
+    ``rounds > 1`` this runs that many times — every second round with the systems in reverse
+    order (not with ``shared``) — and the rounds are merged
     (:func:`benchmarks.rounds.best_of_rounds`); the sweeps run once, after the last round.
     """
     results: dict[str, dict] = {}
@@ -232,6 +237,7 @@ def build_report(
             "preset": preset,
             "command": command,
             "shared_workers": shared_workers,
+            "per_workload_workers": not shared_workers,
             "rounds": rounds,
             "machine": environment.machine(),
             "worker_env": {k: environment.thread_env()[k] for k in environment.THREAD_ENV_KEYS},

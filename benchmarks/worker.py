@@ -1,8 +1,9 @@
-"""The per-system subprocess: runs every workload of a preset for one system, writes JSON.
+"""The benchmark subprocess: runs the requested workloads of a preset for one system, writes JSON.
 
-``python -m benchmarks.worker --preset full --systems ebm-fused --out result.json`` (the
-orchestrator, :mod:`benchmarks.run`, starts one per system with the thread budget of
-:mod:`benchmarks.environment` in its environment). For each workload: build the shared
+``python -m benchmarks.worker --preset full --systems ebm-fused --workloads W6 --out result.json``
+(the orchestrator, :mod:`benchmarks.run`, starts one per system and workload with the thread
+budget of :mod:`benchmarks.environment` in its environment; without ``--workloads`` a worker
+runs them all). For each workload: build the shared
 inputs, let the system prepare its run, compile (JAX), warm up once, time the repeats (median
 reported), read the workload's peak RSS, and check the output's quality
 (:mod:`benchmarks.quality`). A failing workload is reported with its error and the others

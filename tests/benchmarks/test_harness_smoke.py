@@ -133,3 +133,19 @@ def test_report_only_needs_an_earlier_run(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         run.main(["--report-only", "--out", str(tmp_path)])
     assert exc.value.code == 2 and "results.json does not exist" in capsys.readouterr().err
+
+
+def test_per_workload_workers_end_to_end(tmp_path):
+    """The full-run path (no ``--shared-workers``): one real worker per system and workload,
+    two rounds, merged into one result per system with each workload's round medians."""
+    out = tmp_path / "bench"
+    assert run.main(["--preset", "smoke", "--systems", "ebm-torch", "--workloads", "W1,W2",
+                     "--no-scaling", "--rounds", "2", "--out", str(out)]) == 0
+    document = json.loads((out / "results.json").read_text())
+    assert document["meta"]["per_workload_workers"] is True
+    system = document["systems"]["ebm-torch"]
+    assert system["status"] == "ok" and system["rounds"] == 2
+    for key in ("W1", "W2"):
+        entry = system["workloads"][key]
+        assert entry["status"] == "ok" and len(entry["round_medians_s"]) == 2
+    assert "a workload's systems back to back" in (out / "results.md").read_text()
