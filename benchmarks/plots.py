@@ -4,7 +4,8 @@
 * ``scaling_dim.png`` — chain-steps/s vs dimension (ULA on N(0, I_d), 1,000 chains);
 * ``memory_chains.png`` — peak RSS of the worker while each chains point ran;
 * ``scaling_w4_chains.png`` — W4 (ULA on the MLP) chain-steps/s vs chains, every system;
-* ``ratios.png`` — each ebm path's speed ratio to the best peer per workload, with the targets.
+* ``ratios.png`` — each ebm path's speed ratio per workload and target condition (the best peer,
+  or the peer a condition names), with the targets.
 
 matplotlib (the ``plot`` extra) is needed; without it no plot is written and the report says so.
 """
@@ -39,9 +40,9 @@ def _save(fig: Any, path: str) -> None:
         fig.savefig(tmp, dpi=110, format="png")
 
 
-def _primary_target(key: str) -> tuple[str, float | None]:
-    """The first condition of ``key``'s target — the one the ratio plot draws — or ("best", None)."""
-    return TARGETS.get(key, (("best", None),))[0]
+def _conditions(key: str) -> tuple[tuple[str, float | None], ...]:
+    """The conditions of ``key``'s target, one bar group each — or (("best", None),) without one."""
+    return TARGETS.get(key, (("best", None),))
 
 
 def _series(scaling: dict, variable: str, key: str, field: str) -> dict[str, tuple[list, list]]:
@@ -74,32 +75,41 @@ def _line_plot(series: dict, path: str, xlabel: str, ylabel: str, title: str, lo
     plt.close(fig)
 
 
+def ratio_bars(report: dict) -> list[tuple[str, str, float | None, dict[str, float | None]]]:
+    """What the ratio plot draws: ``(workload, against, target minimum, {ebm path: ratio})`` per
+    workload and target condition — training has two (against TorchEBM and against BlackJAX)."""
+    bars = []
+    for key in report["workload_order"]:
+        if key not in report["ratios"]:
+            continue
+        for against, minimum in _conditions(key):
+            ratios = {}
+            for name in OURS:
+                mine = report["ratios"][key].get(name, {})
+                ratios[name] = mine.get("vs_best") if against == "best" else mine.get("vs_peer", {}).get(against)
+            bars.append((key, against, minimum, ratios))
+    return bars
+
+
 def _ratio_plot(report: dict, path: str) -> None:
     plt = _pyplot()
-    keys = [k for k in report["workload_order"] if k in report["ratios"]]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    groups = ratio_bars(report)
+    fig, ax = plt.subplots(figsize=(max(7, 1.15 * len(groups)), 4))
     width = 0.38
     plotted: list[float] = []
     for i, name in enumerate(OURS):
-        values = []
-        for key in keys:
-            row = report["ratios"][key]
-            against = _primary_target(key)[0]
-            mine = row.get(name, {})
-            ratio = mine.get("vs_best") if against == "best" else mine.get("vs_peer", {}).get(against)
-            values.append(ratio or 0.0)
+        values = [ratios[name] or 0.0 for _, _, _, ratios in groups]
         plotted += values
-        xs = [j + (i - 0.5) * width for j in range(len(keys))]
+        xs = [j + (i - 0.5) * width for j in range(len(groups))]
         ax.bar(xs, values, width, label=name, color=STYLE[name][0])
-    for j, key in enumerate(keys):
-        if key in TARGETS:
-            ax.hlines(_primary_target(key)[1], j - 0.45, j + 0.45, colors="black", linestyles="dashed")
+    for j, (_, _, minimum, _) in enumerate(groups):
+        if minimum is not None:
+            ax.hlines(minimum, j - 0.45, j + 0.45, colors="black", linestyles="dashed")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.set_yscale("log")
-    shown = [v for v in plotted if v > 0] + [_primary_target(k)[1] for k in keys if k in TARGETS] + [1.0]
+    shown = [v for v in plotted if v > 0] + [m for _, _, m, _ in groups if m is not None] + [1.0]
     ax.set_ylim(min(shown) / 2, max(shown) * 3)
-    labels = [f"{k}\nvs {_primary_target(k)[0]}" for k in keys]
-    ax.set_xticks(range(len(keys)), labels)
+    ax.set_xticks(range(len(groups)), [f"{k}\nvs {against}" for k, against, _, _ in groups])
     ax.set_ylabel("speed ratio (× faster); dashed: target")
     ax.set_title("ebm vs the best peer (same run)")
     ax.legend(loc="upper left", ncols=2)

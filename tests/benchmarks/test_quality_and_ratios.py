@@ -161,3 +161,21 @@ def test_round_by_round_ratios_pair_each_round_and_skip_what_cannot_be_paired():
     systems["torchebm"]["workloads"]["W6"]["round_medians_s"] = [1.8]  # a failed round
     assert "| W6 |" not in "\n".join(report.round_ratio_table(document))
     assert report.round_ratio_table({**document, "meta": {"rounds": 1}}) == []
+
+
+def test_ratio_plot_draws_every_condition_of_a_target():
+    """Training's target has two conditions; the plot gets a bar group for each, with the
+    ratio against that condition's peer (not only the first)."""
+    from benchmarks.plots import ratio_bars
+
+    ratios = {
+        "W1": {"ebm-fused": {"vs_best": 4.0, "vs_peer": {}}, "ebm-torch": {"vs_best": 0.9, "vs_peer": {}}},
+        "train": {"ebm-fused": {"vs_peer": {"torchebm": 2.8, "blackjax": 1.5}},
+                  "ebm-torch": {"vs_peer": {"torchebm": 1.3, "blackjax": 0.7}}},
+    }
+    bars = ratio_bars({"workload_order": ["W1", "train"], "ratios": ratios})
+    assert bars == [
+        ("W1", "best", 3.0, {"ebm-fused": 4.0, "ebm-torch": 0.9}),
+        ("train", "torchebm", 2.0, {"ebm-fused": 2.8, "ebm-torch": 1.3}),
+        ("train", "blackjax", 1.0, {"ebm-fused": 1.5, "ebm-torch": 0.7}),
+    ]
