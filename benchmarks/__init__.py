@@ -16,8 +16,8 @@ Layout (one concept per module):
   ebmkit, BlackJAX), each building its own fastest form of the same target;
 * :mod:`benchmarks.measure` — warm-up, repeats, median, peak RSS;
 * :mod:`benchmarks.quality` — the moment checks that keep everyone honest;
-* :mod:`benchmarks.worker` — the subprocess of one system (and, in a full run, one workload); :mod:`benchmarks.scaling` — the
-  chains/dimension sweeps of the ebm paths;
+* :mod:`benchmarks.worker` — the subprocess of one system (and, in a full run, one
+  workload); :mod:`benchmarks.scaling` — the chains/dimension sweeps of the ebm paths;
 * :mod:`benchmarks.report`, :mod:`benchmarks.plots` — the table, the ratios and the PNGs;
 * :mod:`benchmarks.run` — the entry command; :mod:`benchmarks.load` — its ``--load`` mode (each
   workload quiet and beside one busy process, per OpenMP wait policy);

@@ -1,8 +1,9 @@
 """Several rounds of the whole system sequence, for machines whose load comes in bursts.
 
 ``python -m benchmarks.run --rounds 2`` runs every workload on every system once, then again
-with the systems in reverse order (``--shared-workers`` smoke runs keep the order) (so a burst of someone else's work hits one round of a
-system, not all of its repeats, and no system always runs first). For each
+with the systems in reverse order — so a burst of someone else's work hits one round of a
+system, not all of its repeats, and no system always runs first (``--shared-workers`` smoke
+runs keep the order). For each
 system and workload the round with the lowest median is reported — each round's own median
 of repeats, warm-up excluded as always — and ``round_medians_s`` keeps every round's median,
 so the spread the load caused stays visible. Peak RSS is the highest of the rounds. One round
