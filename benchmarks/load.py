@@ -2,9 +2,10 @@
 
 ``python -m benchmarks.run --load --systems ebm-fused,blackjax --workloads W4`` runs, for every
 chosen system and every OpenMP wait policy of ``--wait-policies`` (default ``default,passive``),
-the chosen workloads twice in fresh workers: once on the machine as it is ("quiet") and once
+each chosen workload twice in fresh workers: once on the machine as it is ("quiet") and once
 while :func:`busy_process` keeps one extra process spinning on a core ("loaded"). The two runs
-of one (system, policy) follow each other, so slow drifts of the machine's own load hit both.
+of one (system, policy, workload) follow each other — one worker each, like the main
+benchmark's — so slow drifts of the machine's speed hit both.
 Reported per workload, system and policy:
 
 * ``slowdown = quiet throughput / loaded throughput`` (1 = unaffected; the project's bound is 2.5);
@@ -101,35 +102,39 @@ def policy_env(policy: str) -> dict[str, str | None]:
             SHARING_ENV: None}
 
 
-RunJobs = Callable[[list[str], dict[str, str | None]], dict[str, dict]]
+RunJobs = Callable[[list[str], list[str], dict[str, str | None]], dict[str, dict]]
 
 
 def run_load(names: list[str], workloads: list[str], policies: list[str], run_systems: RunJobs) -> dict:
-    """Quiet and loaded runs of every system under every policy; the JSON document.
+    """Quiet and loaded runs of every system, policy and workload; the JSON document.
 
-    ``run_systems(systems, env_overrides)`` runs the systems' workers (``benchmarks.run``) and
-    returns their results keyed by system name.
+    ``run_systems(systems, workloads, env_overrides)`` runs the systems' workers
+    (``benchmarks.run``) and returns their results keyed by system name. Each condition's
+    fields are keyed by workload.
     """
     runs: list[dict] = []
     for name in names:
         for policy in policies:
             entry: dict = {"system": name, "policy": policy}
             for condition in ("quiet", "loaded"):
-                before = environment.load_average()
-                if condition == "quiet":
-                    result = run_systems([name], policy_env(policy))[name]
-                else:
-                    with busy_process():
-                        result = run_systems([name], policy_env(policy))[name]
-                entry[condition] = {
-                    "load_before": before, "load_after": environment.load_average(),
-                    "status": result.get("status"), "reason": result.get("reason"),
-                    "throughput": {
-                        k: w.get("throughput") for k, w in result.get("workloads", {}).items()
-                        if w.get("status") == "ok"
-                    },
-                    "median_s": {k: w.get("median_s") for k, w in result.get("workloads", {}).items()},
-                }
+                entry[condition] = {f: {} for f in ("load_before", "load_after", "status", "reason",
+                                                     "throughput", "median_s")}
+            for key in workloads:
+                for condition in ("quiet", "loaded"):
+                    before = environment.load_average()
+                    if condition == "quiet":
+                        result = run_systems([name], [key], policy_env(policy))[name]
+                    else:
+                        with busy_process():
+                            result = run_systems([name], [key], policy_env(policy))[name]
+                    workload = result.get("workloads", {}).get(key, {})
+                    fields = entry[condition]
+                    fields["load_before"][key], fields["load_after"][key] = before, environment.load_average()
+                    ok = result.get("status") == "ok" and workload.get("status") == "ok"
+                    fields["status"][key] = "ok" if ok else (workload.get("status") or result.get("status"))
+                    fields["reason"][key] = None if ok else (workload.get("reason") or result.get("reason"))
+                    fields["throughput"][key] = workload.get("throughput") if ok else None
+                    fields["median_s"][key] = workload.get("median_s")
             runs.append(entry)
     return {"workloads": workloads, "policies": policies, "runs": runs, "rows": _rows(runs, workloads)}
 
@@ -149,7 +154,7 @@ def _rows(runs: list[dict], workloads: list[str]) -> list[dict]:
                 "quiet": quiet, "loaded": loaded,
                 "slowdown": quiet / loaded if quiet and loaded else None,
                 "quiet_cost": (reference / quiet - 1.0) if reference and quiet and r["policy"] != "default" else None,
-                "load_quiet": r["quiet"]["load_before"], "load_loaded": r["loaded"]["load_before"],
+                "load_quiet": r["quiet"]["load_before"].get(key), "load_loaded": r["loaded"]["load_before"].get(key),
             })
     return rows
 
@@ -185,11 +190,11 @@ def markdown(document: dict) -> str:
             f"{_num(None if cost is None else 100 * cost, '{:+.1f} %')} | "
             f"{_load(row['load_quiet'])} | {_load(row['load_loaded'])} |"
         )
-    failed = [r for r in document["runs"] for c in ("quiet", "loaded") if r[c]["status"] != "ok"]
-    for r in failed:
+    for r in document["runs"]:
         for c in ("quiet", "loaded"):
-            if r[c]["status"] != "ok":
-                lines.append(f"\n{r['system']} ({r['policy']}, {c}): {r[c]['status']} — {r[c]['reason']}")
+            for key, status in r[c]["status"].items():
+                if status != "ok":
+                    lines.append(f"\n{r['system']} ({r['policy']}, {key}, {c}): {status} — {r[c]['reason'][key]}")
     lines += [
         "",
         f"Throughput in each workload's unit (chain-steps/s, iterations/s). Slowdown = quiet ÷ "

@@ -263,9 +263,9 @@ def run_load(
     for name in sorted(set(names) - set(available)):
         _log(f"{name}: missing ({SYSTEMS[name].missing_reason()})")
 
-    def run_systems(systems: list[str], overrides: dict[str, str | None]) -> dict[str, dict]:
+    def run_systems(systems: list[str], keys: list[str], overrides: dict[str, str | None]) -> dict[str, dict]:
         jobs = plan_jobs(systems, [], shared=False)
-        return run_jobs(jobs, preset, workloads, timeout, 1, overrides)[0]
+        return run_jobs(jobs, preset, keys, timeout, 1, overrides)[0]
 
     document = load.run_load(available, workloads, policies, run_systems)
     document.update(command=command, preset=preset, load_before=load_before,

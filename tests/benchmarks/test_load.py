@@ -82,3 +82,35 @@ def test_load_run_reports_quiet_loaded_and_policy_cost(tmp_path) -> None:
     assert rows[("ebm-torch", "default")]["quiet_cost"] is None
     assert rows[("ebm-torch", "passive")]["quiet_cost"] is not None
     assert "slowdown" in (tmp_path / "load.md").read_text()
+
+
+def test_each_workload_runs_quiet_then_loaded_back_to_back(monkeypatch) -> None:
+    """One worker per (system, policy, workload, condition); a workload's loaded run follows
+    its quiet run; a workload that fails in one condition is reported, the others still count."""
+    import contextlib
+
+    calls, busy = [], []
+
+    @contextlib.contextmanager
+    def fake_busy():
+        busy.append(True)
+        yield []
+        busy.pop()
+
+    def fake_run_systems(systems, keys, overrides):
+        calls.append((systems[0], keys, "loaded" if busy else "quiet"))
+        (key,) = keys
+        failed = key == "W2" and busy
+        entry = {"status": "error", "reason": "boom"} if failed else {
+            "status": "ok", "throughput": 100.0 if not busy else 40.0, "median_s": 1.0}
+        return {systems[0]: {"status": "ok", "workloads": {key: entry}}}
+
+    monkeypatch.setattr(load, "busy_process", fake_busy)
+    document = load.run_load(["a"], ["W1", "W2"], ["default"], fake_run_systems)
+    assert calls == [
+        ("a", ["W1"], "quiet"), ("a", ["W1"], "loaded"), ("a", ["W2"], "quiet"), ("a", ["W2"], "loaded"),
+    ]
+    rows = {r["workload"]: r for r in document["rows"]}
+    assert rows["W1"]["slowdown"] == pytest.approx(2.5)
+    assert rows["W2"]["quiet"] == 100.0 and rows["W2"]["loaded"] is None and rows["W2"]["slowdown"] is None
+    assert "a (default, W2, loaded): error — boom" in load.markdown(document)
