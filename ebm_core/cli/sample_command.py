@@ -12,11 +12,15 @@ samples so). Examples::
         --out runs/double_well.npy --plot runs/double_well.png
     ebm sample --checkpoint runs/train/checkpoint.pt --out runs/model.pt --plot runs/model.png
     ebm sample --checkpoint runs/digits --n 64 --out runs/digits/model.pt --plot runs/digits/grid.png
+    ebm sample runs/mnist_5k --init buffer --n 64 --steps 200 --out runs/mnist_5k/more.pt --plot more.png
 
 A trained run is rebuilt from the ``config.json`` beside its checkpoint, with the EMA weights
 when the run kept an EMA; its sampler (and the sampler's saved state, e.g. an adapted step
 size) is the default, overridden by ``--sampler`` and ``--set``. ``ebm sample runs/train`` (a
-run's folder or checkpoint where ENERGY is expected) does the same.
+run's folder or checkpoint where ENERGY is expected) does the same. A run trained with
+persistent chains (``pcd``, ``jem``) can go on sampling from them: ``--init buffer`` starts the
+chains from randomly chosen states of its replay buffer (as IGEBM and JEM sample), where chains
+from noise would need the whole path to the data first.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from .config import apply_override, check_settings, merge
 from .trained_run import TrainedRun, load_run, looks_like_run, recorded_preprocessing
 
 SETTINGS: dict[str, type] = {"device": str}
+#: Where chains start (``--init``): Gaussian noise, or a trained run's replay buffer.
+INITS = ("noise", "buffer")
 #: The sampler of ``ebm sample ENERGY`` when ``--sampler`` is not given: HMC with a high target
 #: acceptance (0.97), so the adapted step stays stable in the curved, narrow regions of targets
 #: like ``rosenbrock`` far into their tails (at Stan's 0.8 or even 0.95, chains that are in the
@@ -69,8 +75,12 @@ def add_parser(commands: Any) -> None:
                              "matrix) during them (default: half of --steps)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--init-scale", type=float, default=1.0, dest="init_scale",
-                        help="starting points are N(0, init_scale² I) (default 1)")
+    parser.add_argument("--init", choices=INITS, default="noise",
+                        help="where chains start: 'noise', N(0, init_scale² I) (default); 'buffer', "
+                             "states of a trained run's replay buffer (pcd, jem), drawn without replacement, "
+                             "so sampling continues the run's persistent chains")
+    parser.add_argument("--init-scale", type=float, default=None, dest="init_scale",
+                        help="with --init noise, starting points are N(0, init_scale² I) (default 1)")
     parser.add_argument("--out", default="samples.pt", help="output file, .pt or .npy (default samples.pt)")
     parser.add_argument("--plot", help="PNG path for a plot of the samples (2-D energies: over the density; "
                                        "image energies: a grid of the first 64)")
@@ -118,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     if trained is not None and trained.sampler_state and config["sampler"] == trained.config.get("sampler"):
         sampler.load_state_dict(trained.sampler_state)  # the run's own sampler: keep its tuned state
     generator = torch.Generator(device=device).manual_seed(args.seed)
-    start = args.init_scale * torch.randn(args.n, *energy.event_shape, generator=generator, device=device)
+    start = _start(args, trained, energy.event_shape, generator, device)
     burn_in = args.steps // 2 if args.burn_in is None else args.burn_in
     thin = _thinning(args.steps - burn_in, start)
     result = sampler.run(start, n_steps=args.steps, burn_in=burn_in, thin=thin, return_trajectory=True,
@@ -162,6 +172,33 @@ def run(args: argparse.Namespace) -> int:
                                     f"with {config['sampler']['name']} samples")
         print(f"  plot: {path}")
     return 0
+
+
+def _start(
+    args: argparse.Namespace, trained: TrainedRun | None, event_shape: tuple[int, ...],
+    generator: torch.Generator, device: torch.device,
+) -> torch.Tensor:
+    """The chains' starting points: ``--n`` draws of N(0, init_scale² I), or ``--n`` distinct
+    states of the run's replay buffer chosen at random (``--init buffer``)."""
+    if args.init == "noise":
+        scale = 1.0 if args.init_scale is None else args.init_scale
+        return scale * torch.randn(args.n, *event_shape, generator=generator, device=device)
+    if args.init_scale is not None:
+        raise ValueError("--init-scale sets the noise that chains start from; with --init buffer they start "
+                         "from the run's replay buffer, so leave --init-scale out")
+    buffer = trained.replay_buffer if trained is not None else None
+    if buffer is None:
+        what = "a registered energy" if trained is None else f"the run of {trained.checkpoint}"
+        raise ValueError(f"--init buffer needs a run trained with persistent chains (loss pcd or jem, whose "
+                         f"checkpoint holds a replay buffer); {what} has none: use --init noise")
+    if tuple(buffer.shape[1:]) != tuple(event_shape):
+        raise ValueError(f"the replay buffer of {trained.checkpoint} holds states of shape {tuple(buffer.shape[1:])}, "
+                         f"but the energy's events have shape {tuple(event_shape)}")
+    if args.n > buffer.shape[0]:
+        raise ValueError(f"--n {args.n} is more than the {buffer.shape[0]} chains in the replay buffer of "
+                         f"{trained.checkpoint}; give --n {buffer.shape[0]} or less")
+    rows = torch.randperm(buffer.shape[0], generator=generator, device=device)[:args.n]
+    return buffer.to(device=device, dtype=torch.get_default_dtype())[rows]
 
 
 def _is_image(event_shape: tuple[int, ...]) -> bool:

@@ -4,7 +4,9 @@
 ``runs/demo/config.json`` (the resolved configuration). :func:`load_run` reads both; the
 energy is rebuilt from the configuration's ``[energy]`` table and given the trained weights —
 the EMA-averaged ones when the run kept an EMA — and the run's ``[sampler]`` table (with the
-sampler's saved state, e.g. an adapted step size) becomes the default sampler.
+sampler's saved state, e.g. an adapted step size) becomes the default sampler. A run trained
+with persistent chains (``pcd``, ``jem``) also gives back its replay buffer, where
+``ebm sample --init buffer`` starts its chains.
 
 For image data ``config.json`` also records the data's preprocessing under ``"data"`` (the data
 set's ``config()``: pixel levels, event shape and the transform chain, e.g. dequantise → scale
@@ -20,6 +22,9 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import torch
+
+from ..contracts.loss import REPLAY_BUFFER_KEY
 from ..training.checkpoint import CheckpointError, load_checkpoint, trained_energy_weights
 from ..training.trainer import CHECKPOINT_NAME
 
@@ -40,6 +45,8 @@ class TrainedRun:
         which_weights: ``"EMA"`` (averaged parameters) or ``"last"`` (last iterate).
         sampler_state: the training sampler's ``state_dict()`` (``None`` if not saved).
         step: the training step the checkpoint was written at.
+        replay_buffer: the states of the loss's persistent chains (rank 0's, one row per
+            chain), ``None`` when the run kept none.
     """
 
     checkpoint: Path
@@ -48,6 +55,7 @@ class TrainedRun:
     which_weights: str
     sampler_state: dict[str, Any] | None
     step: int
+    replay_buffer: torch.Tensor | None = None
 
 
 def looks_like_run(text: str) -> bool:
@@ -78,6 +86,8 @@ def load_run(target: str | Path) -> TrainedRun:
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"{config_path} is not valid JSON ({exc}); was it written by ebm train?") from None
     ranks = state.get("ranks") or [{}]
+    buffer = (ranks[0].get("loss") or {}).get(REPLAY_BUFFER_KEY)
+    filled = isinstance(buffer, torch.Tensor) and buffer.dim() > 1 and buffer.shape[0] > 0
     return TrainedRun(
         checkpoint=checkpoint,
         config=config,
@@ -85,6 +95,7 @@ def load_run(target: str | Path) -> TrainedRun:
         which_weights=which,
         sampler_state=ranks[0].get("sampler"),
         step=int(state.get("step", 0)),
+        replay_buffer=buffer if filled else None,
     )
 
 

@@ -15,6 +15,10 @@ from torch import nn
 from .energy import Energy
 
 
+#: Where a loss's ``state_dict`` holds its persistent chains, if it keeps any (see :class:`Loss`).
+REPLAY_BUFFER_KEY = "buffer.samples"
+
+
 class Loss(nn.Module, metaclass=abc.ABCMeta):
     """Base class of training losses: ``forward(data) -> scalar``.
 
@@ -23,6 +27,11 @@ class Loss(nn.Module, metaclass=abc.ABCMeta):
     keeps, such as a replay buffer). What a loss sampled or measured along the way is
     recorded with :meth:`record` and read back from :attr:`last` (detached tensors), for
     logging.
+
+    A loss that keeps persistent chains (persistent CD, JEM) holds them as ``self.buffer``
+    with the states in ``self.buffer.samples``, one row per chain, so they are saved in the
+    checkpoint under the key :data:`REPLAY_BUFFER_KEY` of its ``state_dict``: ``ebm train``
+    draws them as ``buffer.png`` and ``ebm sample RUN --init buffer`` continues them.
 
     A loss that also learns from class labels (such as ``jem``) sets the class attribute
     ``takes_labels = True`` and has ``forward(data, labels=None)``; the trainer then passes

@@ -126,3 +126,39 @@ def test_a_bare_run_folder_name_is_a_run_but_an_empty_folder_does_not_shadow_an_
     (tmp_path / "gaussian").mkdir()
     assert main(["sample", "gaussian", *FAST, "--out", str(tmp_path / "g.pt")]) == 0
     assert "samples of 'gaussian' with 'hmc'" in capsys.readouterr().out
+
+
+def test_init_buffer_continues_the_runs_persistent_chains(run: Path, tmp_path: Path) -> None:
+    """``--init buffer``: every chain starts at its own state of the run's replay buffer (with a
+    step of 1e-12 the samples stay there); ``--init noise`` does not start there."""
+    buffer = load_checkpoint(run / "checkpoint.pt")["ranks"][0]["loss"]["buffer.samples"]
+    frozen = ["--n", "16", "--steps", "8", "--burn-in", "0", "--set", "sampler.step_size=1e-12", "--no-progress"]
+    for init, expect_in_buffer in (("buffer", True), ("noise", False)):
+        out = tmp_path / f"{init}.pt"
+        assert main(["sample", str(run), "--init", init, *frozen, "--out", str(out)]) == 0
+        samples = torch.load(out, weights_only=True)
+        nearest = torch.cdist(samples, buffer.to(samples), compute_mode="donot_use_mm_for_euclid_dist").min(dim=1)
+        assert bool((nearest.values < 1e-4).all()) is expect_in_buffer
+        if expect_in_buffer:
+            assert nearest.indices.unique().numel() == 16, "each chain starts at a different buffer state"
+
+
+def test_init_buffer_errors(run: Path, tmp_path: Path, capsys) -> None:
+    state = load_checkpoint(run / "checkpoint.pt")
+    state.pop("format")
+    del state["ranks"][0]["loss"]["buffer.samples"]
+    bufferless = tmp_path / "bufferless"
+    bufferless.mkdir()
+    save_checkpoint(bufferless / "checkpoint.pt", state)
+    (bufferless / "config.json").write_bytes((run / "config.json").read_bytes())
+    out = tmp_path / "never.pt"
+    cases = [
+        ([str(run), "--n", "65"], "--n 65 is more than the 64 chains in the replay buffer"),
+        ([str(run), "--n", "8", "--init-scale", "2"], "leave --init-scale out"),
+        ([str(bufferless), "--n", "8"], "needs a run trained with persistent chains"),
+        (["gaussian", "--set", "energy.dim=2", "--n", "8"], "a registered energy has none"),
+    ]
+    for args, message in cases:
+        assert main(["sample", *args, "--init", "buffer", "--steps", "4", "--no-progress", "--out", str(out)]) == 2
+        assert message in capsys.readouterr().err
+        assert not out.exists()
