@@ -36,7 +36,7 @@ class MixtureConvergenceWarning(RuntimeWarning):
 
 
 def fit_mixture_em(
-    x: torch.Tensor, k: int, *, reg_covar: float = 1e-6, seed: int = 0, max_iter: int = 60,
+    x: torch.Tensor, k: int, *, reg_covar: float = 1e-6, seed: int = 0, max_iter: int = 150,
     tol: float = 1e-4, lloyd_steps: int = 10,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(weights (K,), means (K, d), covariances (K, d, d))`` of the EM fit to ``x`` ``(n, d)``.
