@@ -105,7 +105,10 @@ class ConvergenceReport:
         energy_rhat: split R-hat of the chains' energy traces, or ``None`` without a trace
             (or with fewer than 4 kept steps, or constant energies).
         energy_rhat_limit: the value above which ``energy_rhat`` is a problem (``None`` with it).
-        rhat, ess: per event element, when a trajectory was recorded (else ``None``).
+        rhat, ess: per event element, when a trajectory was recorded (else ``None``); NaN for
+            an element that is constant, the same in every kept state of every chain (say a
+            pixel clamped at the edge of its range), where R-hat is 0/0: such elements are
+            counted in :attr:`n_constant` and left out of the checks.
         rhat_limit: the value above which an element of ``rhat`` is a problem.
         mean_acceptance: acceptance rate over the chains that did not diverge.
         n_chains, n_divergent: chains in the run, and those that became non-finite.
@@ -138,6 +141,16 @@ class ConvergenceReport:
     def n_far(self) -> int:
         return int(self.far.sum())
 
+    @property
+    def n_constant(self) -> int:
+        """Event elements with the same value in every kept state of every chain (R-hat NaN)."""
+        return 0 if self.rhat is None else int(torch.isnan(self.rhat).sum())
+
+    def _varying(self, values: torch.Tensor) -> torch.Tensor:
+        """``values`` (``rhat`` or ``ess``) of the elements that are not constant."""
+        assert self.rhat is not None
+        return values[~torch.isnan(self.rhat)]
+
     def summary(self) -> str:
         """A few lines for a terminal: acceptance, stuck chains, R-hat, ESS, divergences,
         warm-up notes and problems."""
@@ -150,10 +163,15 @@ class ConvergenceReport:
             rhat = f"{self.energy_rhat:.3f} (limit {self.energy_rhat_limit:.3f})"
         lines.append(f"energy split R-hat {rhat}")
         if self.rhat is not None and self.ess is not None:
-            lines.append(
-                f"coordinates: max split R-hat {float(self.rhat.max()):.3f}, "
-                f"min ESS {float(self.ess.min()):.0f}"
-            )
+            constant = f"; {self.n_constant} of {self.rhat.numel()} constant in every chain, skipped"
+            if self.n_constant == self.rhat.numel():
+                lines.append(f"coordinates: all {self.n_constant} constant in every chain (no R-hat)")
+            else:
+                lines.append(
+                    f"coordinates: max split R-hat {float(self._varying(self.rhat).max()):.3f}, "
+                    f"min ESS {float(self._varying(self.ess).min()):.0f}"
+                    + (constant if self.n_constant else "")
+                )
         lines += [f"warm-up: {note}" for note in self.notes]
         lines += [f"problem: {problem}" for problem in self.problems]
         return "\n".join(lines)
@@ -185,7 +203,7 @@ def assess(
     if trajectory is not None and trajectory.shape[1] >= 4 and n_healthy:
         kept = trajectory.detach()[healthy.to(trajectory.device)]
         rhat, ess = diagnostics.split_rhat(kept), diagnostics.effective_sample_size(kept)
-        alpha = FALSE_ALARM / max(rhat.numel(), 1)
+        alpha = FALSE_ALARM / max(int((~torch.isnan(rhat)).sum()), 1)
         rhat_limit = _rhat_limit(n_healthy, trajectory.shape[1], alpha)
     report = ConvergenceReport(
         stuck=stuck,
@@ -267,12 +285,13 @@ def _problems(r: ConvergenceReport) -> list[str]:
             "settled in one stationary distribution. Run longer (a longer burn-in and more "
             "steps) or start the chains closer to the typical set"
         )
-    if r.rhat is not None and r.rhat_limit is not None and float(r.rhat.max()) > r.rhat_limit:
-        n_bad = int((r.rhat > r.rhat_limit).sum())
+    varying = r._varying(r.rhat) if r.rhat is not None else None
+    if varying is not None and varying.numel() and r.rhat_limit is not None and float(varying.max()) > r.rhat_limit:
+        n_bad = int((varying > r.rhat_limit).sum())
         problems.append(
-            f"split R-hat is above {r.rhat_limit:.3g} for {n_bad} of {r.rhat.numel()} "
+            f"split R-hat is above {r.rhat_limit:.3g} for {n_bad} of {varying.numel()} "
             "coordinates "
-            f"(max {float(r.rhat.max()):.3g}): the chains have not mixed. Run longer; when "
+            f"(max {float(varying.max()):.3g}): the chains have not mixed. Run longer; when "
             "the target has several modes, chains rarely cross between them, so sample with "
             "parallel tempering (sampler 'parallel_tempering', e.g. base='hmc')"
         )

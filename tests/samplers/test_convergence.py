@@ -231,3 +231,31 @@ def test_long_runs_record_at_most_1000_energies_per_chain_the_same_on_both_paths
     assert r.energy_trace.shape == (8, 833)
     assert torch.equal(r.energy_trace[:, 0], mala.energy(r.trajectory[:, 2]))
     assert torch.allclose(r.energy_trace, _trajectory_energy(mala.energy, r.trajectory))
+
+
+def test_constant_coordinates_are_skipped_not_hiding_unmixed_ones() -> None:
+    """A coordinate equal in every state of every chain (a clamped pixel) has R-hat 0/0 = NaN;
+    it is counted and left out, so an unmixed coordinate beside it is still reported (a NaN in
+    the maximum used to make every comparison false)."""
+    from ebm_core.sampling.convergence import assess
+
+    chains, draws = 64, 40
+    g = seeded(4)
+    offsets = torch.arange(chains, dtype=torch.float64)[:, None]  # each chain in its own place
+    unmixed = offsets + 0.01 * torch.randn(chains, draws, generator=g, dtype=torch.float64)
+    mixed = torch.randn(chains, draws, generator=g, dtype=torch.float64)
+    clamped = torch.full((chains, draws), -1.0, dtype=torch.float64)
+    common = dict(acceptance_rate=torch.ones(chains), n_sampling_steps=draws,
+                  divergent=torch.zeros(chains, dtype=torch.bool), final_energy=torch.zeros(chains),
+                  energy_trace=None, warmup_notes=[], warmup_problems=[])
+
+    report = assess(trajectory=torch.stack([clamped, unmixed, mixed], dim=-1), **common)
+    assert report.n_constant == 1 and torch.isnan(report.rhat[0])
+    assert len(report.problems) == 1 and "for 1 of 2 coordinates" in report.problems[0]
+    assert "1 of 3 constant in every chain, skipped" in report.summary()
+    assert "nan" not in report.summary()
+
+    healthy = assess(trajectory=torch.stack([clamped, mixed], dim=-1), **common)
+    assert healthy.ok and "min ESS" in healthy.summary() and "nan" not in healthy.summary()
+    only_constant = assess(trajectory=clamped[..., None], **common)
+    assert only_constant.ok and "all 1 constant in every chain" in only_constant.summary()
