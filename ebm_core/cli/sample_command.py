@@ -19,8 +19,11 @@ when the run kept an EMA; its sampler (and the sampler's saved state, e.g. an ad
 size) is the default, overridden by ``--sampler`` and ``--set``. ``ebm sample runs/train`` (a
 run's folder or checkpoint where ENERGY is expected) does the same. A run trained with
 persistent chains (``pcd``, ``jem``) can go on sampling from them: ``--init buffer`` starts the
-chains from randomly chosen states of its replay buffer (as IGEBM and JEM sample), where chains
-from noise would need the whole path to the data first.
+chains from randomly chosen states of its replay buffer (every rank's, for a data-parallel run),
+as IGEBM and JEM sample, where chains from noise would need the whole path to the data first.
+The buffer was written with the last weights and is sampled with the EMA weights when the run
+kept an EMA; it also holds chains restarted from noise a few batches before the checkpoint
+(``reinit_fraction``), which the default burn-in (half of ``--steps``) gives time to settle.
 """
 
 from __future__ import annotations
@@ -188,17 +191,24 @@ def _start(
                          "from the run's replay buffer, so leave --init-scale out")
     buffer = trained.replay_buffer if trained is not None else None
     if buffer is None:
-        what = "a registered energy" if trained is None else f"the run of {trained.checkpoint}"
-        raise ValueError(f"--init buffer needs a run trained with persistent chains (loss pcd or jem, whose "
-                         f"checkpoint holds a replay buffer); {what} has none: use --init noise")
+        what = "a registered energy" if trained is None else f"the checkpoint {trained.checkpoint}"
+        raise ValueError(f"--init buffer needs a run trained with persistent chains (loss pcd, jem, or cd with "
+                         f"persistent = true) whose checkpoint holds a filled replay buffer; {what} has none: "
+                         "use --init noise")
     if tuple(buffer.shape[1:]) != tuple(event_shape):
         raise ValueError(f"the replay buffer of {trained.checkpoint} holds states of shape {tuple(buffer.shape[1:])}, "
-                         f"but the energy's events have shape {tuple(event_shape)}")
+                         f"but the energy's events have shape {tuple(event_shape)}; sample with the run's own "
+                         "energy settings (no --set energy.*), or use --init noise")
     if args.n > buffer.shape[0]:
         raise ValueError(f"--n {args.n} is more than the {buffer.shape[0]} chains in the replay buffer of "
                          f"{trained.checkpoint}; give --n {buffer.shape[0]} or less")
-    rows = torch.randperm(buffer.shape[0], generator=generator, device=device)[:args.n]
-    return buffer.to(device=device, dtype=torch.get_default_dtype())[rows]
+    rows = torch.randperm(buffer.shape[0], generator=generator, device=device)[:args.n].cpu()
+    start = buffer[rows]
+    bad = ~torch.isfinite(start.flatten(1)).all(dim=1)
+    if bool(bad.any()):
+        raise ValueError(f"{int(bad.sum())} of the {args.n} replay-buffer states drawn from {trained.checkpoint} "
+                         f"are not finite (buffer rows {rows[bad][:5].tolist()}); use --init noise")
+    return start.to(device=device, dtype=torch.get_default_dtype())
 
 
 def _is_image(event_shape: tuple[int, ...]) -> bool:

@@ -45,8 +45,9 @@ class TrainedRun:
         which_weights: ``"EMA"`` (averaged parameters) or ``"last"`` (last iterate).
         sampler_state: the training sampler's ``state_dict()`` (``None`` if not saved).
         step: the training step the checkpoint was written at.
-        replay_buffer: the states of the loss's persistent chains (rank 0's, one row per
-            chain), ``None`` when the run kept none.
+        replay_buffer: the states of the loss's persistent chains, one row per chain (every
+            rank's, in rank order, for a data-parallel run), ``None`` when the run kept none or
+            its checkpoint was written before the first batch filled it.
     """
 
     checkpoint: Path
@@ -86,8 +87,6 @@ def load_run(target: str | Path) -> TrainedRun:
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"{config_path} is not valid JSON ({exc}); was it written by ebm train?") from None
     ranks = state.get("ranks") or [{}]
-    buffer = (ranks[0].get("loss") or {}).get(REPLAY_BUFFER_KEY)
-    filled = isinstance(buffer, torch.Tensor) and buffer.dim() > 1 and buffer.shape[0] > 0
     return TrainedRun(
         checkpoint=checkpoint,
         config=config,
@@ -95,8 +94,16 @@ def load_run(target: str | Path) -> TrainedRun:
         which_weights=which,
         sampler_state=ranks[0].get("sampler"),
         step=int(state.get("step", 0)),
-        replay_buffer=buffer if filled else None,
+        replay_buffer=_replay_buffer(ranks),
     )
+
+
+def _replay_buffer(ranks: list[dict[str, Any]]) -> torch.Tensor | None:
+    """Every rank's filled replay buffer (:data:`~ebm_core.contracts.loss.REPLAY_BUFFER_KEY`),
+    concatenated; ``None`` when no rank has one."""
+    buffers = [(rank.get("loss") or {}).get(REPLAY_BUFFER_KEY) for rank in ranks]
+    filled = [b for b in buffers if isinstance(b, torch.Tensor) and b.dim() > 1 and b.shape[0] > 0]
+    return torch.cat(filled) if filled else None
 
 
 def data_record(dataset: Any) -> dict[str, Any]:

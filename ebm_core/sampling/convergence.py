@@ -29,7 +29,10 @@ they are reported as divergent)
   R-hat above the limit then also honestly says the run is short.
 * **Coordinate R-hat and ESS** (:func:`~ebm_core.diagnostics.effective_sample_size`) per
   event element, when the trajectory was recorded; a problem when the largest R-hat is above
-  ``max(1.05, R̂₀)`` with the 10⁻³ split over the coordinates (Bonferroni).
+  ``max(1.05, R̂₀)`` with the 10⁻³ split over the coordinates (Bonferroni). Elements with the
+  same value in every kept state of every chain (pixels clamped at the edge of their range)
+  have no R-hat (0/0): they are counted, reported as NaN and left out of the maximum and the
+  split; when every element is constant, all chains sit on one point, which is a problem.
 * **Far chains**, for runs with no energy trace (a fused kernel without a trajectory;
   ULA): chains whose final energy is far above the others'
   (:func:`~ebm_core.sampling.chain_health.energy_outliers`: more than max(8 robust sd,
@@ -108,7 +111,7 @@ class ConvergenceReport:
         rhat, ess: per event element, when a trajectory was recorded (else ``None``); NaN for
             an element that is constant, the same in every kept state of every chain (say a
             pixel clamped at the edge of its range), where R-hat is 0/0: such elements are
-            counted in :attr:`n_constant` and left out of the checks.
+            counted in :attr:`n_constant` and left out of the R-hat check.
         rhat_limit: the value above which an element of ``rhat`` is a problem.
         mean_acceptance: acceptance rate over the chains that did not diverge.
         n_chains, n_divergent: chains in the run, and those that became non-finite.
@@ -203,7 +206,10 @@ def assess(
     if trajectory is not None and trajectory.shape[1] >= 4 and n_healthy:
         kept = trajectory.detach()[healthy.to(trajectory.device)]
         rhat, ess = diagnostics.split_rhat(kept), diagnostics.effective_sample_size(kept)
-        alpha = FALSE_ALARM / max(int((~torch.isnan(rhat)).sum()), 1)
+        # Decided from the draws, not from R-hat's value: rounding can turn 0/0 into inf.
+        constant = (kept.amax(dim=(0, 1)) == kept.amin(dim=(0, 1))).to(rhat.device)
+        rhat, ess = rhat.masked_fill(constant, math.nan), ess.masked_fill(constant, math.nan)
+        alpha = FALSE_ALARM / max(int((~constant).sum()), 1)
         rhat_limit = _rhat_limit(n_healthy, trajectory.shape[1], alpha)
     report = ConvergenceReport(
         stuck=stuck,
@@ -284,6 +290,12 @@ def _problems(r: ConvergenceReport) -> list[str]:
             "the energies differ between chains or drift within them, so the chains have not "
             "settled in one stationary distribution. Run longer (a longer burn-in and more "
             "steps) or start the chains closer to the typical set"
+        )
+    if r.rhat is not None and r.n_constant == r.rhat.numel():
+        problems.append(
+            f"every coordinate has the same value in every kept state of every chain: all "
+            f"{r.n_chains - r.n_divergent} chains sit on one point and never moved after burn-in. Check the "
+            "step size (too small, or a clamp the chains are pinned at) and start the chains apart"
         )
     varying = r._varying(r.rhat) if r.rhat is not None else None
     if varying is not None and varying.numel() and r.rhat_limit is not None and float(varying.max()) > r.rhat_limit:

@@ -141,22 +141,53 @@ def test_init_buffer_continues_the_runs_persistent_chains(run: Path, tmp_path: P
         assert bool((nearest.values < 1e-4).all()) is expect_in_buffer
         if expect_in_buffer:
             assert nearest.indices.unique().numel() == 16, "each chain starts at a different buffer state"
+            assert not torch.equal(nearest.indices.sort().values, torch.arange(16)), "drawn at random, not the first 16"
+
+
+def _planted(run: Path, folder: Path, change) -> Path:
+    """A copy of ``run`` whose checkpoint state went through ``change(state)``."""
+    state = load_checkpoint(run / "checkpoint.pt")
+    state.pop("format")
+    change(state)
+    folder.mkdir()
+    save_checkpoint(folder / "checkpoint.pt", state)
+    (folder / "config.json").write_bytes((run / "config.json").read_bytes())
+    return folder
+
+
+def test_init_buffer_draws_from_every_ranks_buffer(run: Path, tmp_path: Path) -> None:
+    """A data-parallel run keeps one buffer per rank: all of them are drawn from (here a second
+    rank planted with the first rank's states shifted by 100)."""
+    def second_rank(state):
+        other = {**state["ranks"][0], "loss": dict(state["ranks"][0]["loss"])}
+        other["loss"]["buffer.samples"] = other["loss"]["buffer.samples"] + 100.0
+        state["ranks"].append(other)
+    two_ranks = _planted(run, tmp_path / "two_ranks", second_rank)
+    out = tmp_path / "s.pt"
+    assert main(["sample", str(two_ranks), "--init", "buffer", "--n", "128", "--steps", "4", "--burn-in", "0",
+                 "--set", "sampler.step_size=1e-12", "--no-progress", "--out", str(out)]) == 0
+    samples = torch.load(out, weights_only=True)
+    assert int((samples.norm(dim=1) > 50).sum()) == 64
 
 
 def test_init_buffer_errors(run: Path, tmp_path: Path, capsys) -> None:
-    state = load_checkpoint(run / "checkpoint.pt")
-    state.pop("format")
-    del state["ranks"][0]["loss"]["buffer.samples"]
-    bufferless = tmp_path / "bufferless"
-    bufferless.mkdir()
-    save_checkpoint(bufferless / "checkpoint.pt", state)
-    (bufferless / "config.json").write_bytes((run / "config.json").read_bytes())
+    bufferless = _planted(run, tmp_path / "bufferless", lambda state: state["ranks"][0]["loss"].pop("buffer.samples"))
+
+    def poison(state):
+        state["ranks"][0]["loss"]["buffer.samples"][3] = float("nan")
+    poisoned = _planted(run, tmp_path / "poisoned", poison)
+
+    def widen(state):  # a buffer of other events, as a conv run gets with --set energy.event_shape=…
+        state["ranks"][0]["loss"]["buffer.samples"] = torch.zeros(64, 3)
+    mismatched = _planted(run, tmp_path / "mismatched", widen)
     out = tmp_path / "never.pt"
     cases = [
         ([str(run), "--n", "65"], "--n 65 is more than the 64 chains in the replay buffer"),
         ([str(run), "--n", "8", "--init-scale", "2"], "leave --init-scale out"),
         ([str(bufferless), "--n", "8"], "needs a run trained with persistent chains"),
         (["gaussian", "--set", "energy.dim=2", "--n", "8"], "a registered energy has none"),
+        ([str(mismatched), "--n", "8"], "holds states of shape (3,), but the energy's events have shape (2,)"),
+        ([str(poisoned), "--n", "64"], "1 of the 64 replay-buffer states drawn"),
     ]
     for args, message in cases:
         assert main(["sample", *args, "--init", "buffer", "--steps", "4", "--no-progress", "--out", str(out)]) == 2

@@ -115,11 +115,12 @@ def test_an_unfitted_mixture_warns_once_and_a_fitted_one_never() -> None:
 def test_the_default_fit_converges_on_checkerboard() -> None:
     """The default ``max_iter`` covers the slowest built-in 2-D data set: EM on 50,000
     checkerboard draws (what the trainer fits) needs 73–91 iterations at ``tol = 1e-4``, so a
-    bare ``ebm train --dataset checkerboard`` must not warn (it did at ``max_iter = 60``)."""
+    bare ``ebm train --dataset checkerboard`` must not warn (it did at ``max_iter = 60``).
+    10,000 draws (a fifth of the time) behave alike: they warned at 60 on seeds 0–2."""
     from ebm_plugins.energies._mixture_em import MixtureConvergenceWarning
 
     energy = ebm_core.energy("fitted_gaussian_mixture", dim=2)
-    data = ebm_core.dataset("checkerboard").sample(50_000, generator=torch.Generator().manual_seed(2))
+    data = ebm_core.dataset("checkerboard").sample(10_000, generator=torch.Generator().manual_seed(0))
     with warnings.catch_warnings():
         warnings.simplefilter("error", MixtureConvergenceWarning)
         energy.fit_to_data(data)

@@ -237,6 +237,7 @@ def test_constant_coordinates_are_skipped_not_hiding_unmixed_ones() -> None:
     """A coordinate equal in every state of every chain (a clamped pixel) has R-hat 0/0 = NaN;
     it is counted and left out, so an unmixed coordinate beside it is still reported (a NaN in
     the maximum used to make every comparison false)."""
+    from ebm_core.diagnostics import split_rhat
     from ebm_core.sampling.convergence import assess
 
     chains, draws = 64, 40
@@ -257,5 +258,13 @@ def test_constant_coordinates_are_skipped_not_hiding_unmixed_ones() -> None:
 
     healthy = assess(trajectory=torch.stack([clamped, mixed], dim=-1), **common)
     assert healthy.ok and "min ESS" in healthy.summary() and "nan" not in healthy.summary()
-    only_constant = assess(trajectory=clamped[..., None], **common)
-    assert only_constant.ok and "all 1 constant in every chain" in only_constant.summary()
+    # A value that is not exact in binary: split R-hat's 0/0 rounds to inf here, yet the
+    # element is constant all the same.
+    inexact = torch.full((chains, draws), 0.1, dtype=torch.float64)
+    assert torch.isinf(split_rhat(inexact[..., None]))
+    beside_inexact = assess(trajectory=torch.stack([inexact, mixed], dim=-1), **common)
+    assert beside_inexact.ok and beside_inexact.n_constant == 1 and "nan" not in beside_inexact.summary()
+    # Every element constant: all chains sit on one point, which is a problem.
+    collapsed = assess(trajectory=inexact[..., None], **common)
+    assert "all 1 constant in every chain" in collapsed.summary()
+    assert len(collapsed.problems) == 1 and "all 64 chains sit on one point" in collapsed.problems[0]

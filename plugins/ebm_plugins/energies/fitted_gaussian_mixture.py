@@ -48,7 +48,7 @@ class FittedGaussianMixture(Energy):
         max_iter: EM iterations at most (EM stops earlier when the mean log-likelihood gains
             less than ``tol`` per iteration).
         tol: EM's convergence threshold. EM creeps on data with sharp edges (checkerboard,
-            rings): 1e-4 fits 50 components to 50,000 2-D points in a few seconds and beats
+            rings): 1e-4 fits 50 components to 50,000 2-D points in 3–15 s and beats
             scikit-learn's default (1e-3) by 0.01–0.03 nats there. It takes 14–35 iterations on
             the built-in 2-D data sets except checkerboard, which takes 73–91 (seeds 0–4), hence
             ``max_iter = 150``: at 60 every default checkerboard run warned.
