@@ -14,7 +14,6 @@ python docs/_tooling/mnist_buffer_figure.py RUN [OUT.png] [--continue-steps N]
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
@@ -22,8 +21,8 @@ import torch
 
 from ebm_core.cli import components
 from ebm_core.cli.main import main as ebm
+from ebm_core.cli.trained_run import load_run
 from ebm_core.image_grid import plot_image_grids
-from ebm_core.training.checkpoint import load_checkpoint
 
 SEED = 0  # the seed of `ebm sample`, whose first draw picks the chains shown
 
@@ -35,9 +34,10 @@ def main() -> None:
     parser.add_argument("--continue-steps", type=int, default=0, dest="steps",
                         help="also show the chosen chains after this many more sampler steps")
     args = parser.parse_args()
-    config = json.loads((args.run / "config.json").read_text())
-    checkpoint = load_checkpoint(args.run / "checkpoint.pt")  # onto the CPU, weights only
-    buffer = checkpoint["ranks"][0]["loss"]["buffer.samples"]
+    run = load_run(args.run)  # onto the CPU, weights only
+    config, buffer = run.config, run.replay_buffer
+    if buffer is None:
+        raise SystemExit(f"{run.checkpoint} holds no replay buffer: is it a run of configs/mnist_5k.toml?")
     # The rows `ebm sample --init buffer --seed 0` starts from (its generator's first draw).
     rows = torch.randperm(len(buffer), generator=torch.Generator().manual_seed(SEED))[:64]
     heldout = components.heldout_data(config, components.build_dataset(config), 64, config["seed"])
@@ -53,7 +53,7 @@ def main() -> None:
         if len(continued) != 64:
             raise SystemExit(f"{64 - len(continued)} of the 64 chains diverged; the figure needs all of them")
         panels[f"the same chains, {args.steps} more steps"] = continued
-    title = f"configs/mnist_5k.toml after {checkpoint['step']:,} steps"
+    title = f"configs/mnist_5k.toml after {run.step:,} steps"
     print(plot_image_grids(panels, args.out, title=title))
 
 

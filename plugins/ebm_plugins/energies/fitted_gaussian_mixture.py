@@ -10,7 +10,7 @@ import torch
 from ebm_core import Energy
 from ebm_core.checks import non_negative_float, positive_int
 
-from ._mixture_em import fit_mixture_em, squared_mahalanobis, whitened
+from ._mixture_em import DEFAULT_MAX_ITER, fit_mixture_em, squared_mahalanobis, whitened
 
 
 class UnfittedMixtureWarning(UserWarning):
@@ -66,7 +66,7 @@ class FittedGaussianMixture(Energy):
 
     def __init__(
         self, dim: int = 2, components: int = 50, reg_covar: float = 1e-6, seed: int = 0,
-        max_iter: int = 150, tol: float = 1e-4,
+        max_iter: int = DEFAULT_MAX_ITER, tol: float = 1e-4,
     ) -> None:
         dim = positive_int(dim, "dim")
         k = positive_int(components, "components")
